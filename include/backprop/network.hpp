@@ -1,0 +1,65 @@
+// Network<T>: a sequence of Dense layers and a loss; owns every activation and gradient buffer.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "backprop/dense.hpp"
+#include "backprop/loss.hpp"
+#include "backprop/matrix.hpp"
+
+namespace bp {
+
+/// Where the pieces of a forward/backward pass live. Buffers are sized on the first batch and
+/// reused; a batch of another size resizes them (a no-op for the same size), so the training loop
+/// does not allocate after its first step.
+template <class T>
+class Network {
+ public:
+  Network() = default;
+  /// Builds the layers; throws UsageError when a layer's `in` differs from the previous `out`.
+  Network(const std::vector<DenseOptions>& layers, Loss loss);
+
+  /// Appends a layer; throws UsageError naming both sizes when it does not chain.
+  void add(const DenseOptions& opts);
+  void set_loss(Loss loss) noexcept { loss_ = loss; }
+
+  Loss loss() const noexcept { return loss_; }
+  std::size_t depth() const noexcept { return layers_.size(); }
+  std::size_t in() const noexcept { return layers_.empty() ? 0 : layers_.front().in(); }
+  std::size_t out() const noexcept { return layers_.empty() ? 0 : layers_.back().out(); }
+  std::size_t parameter_count() const noexcept;
+  Dense<T>& layer(std::size_t l) { return layers_.at(l); }
+  const Dense<T>& layer(std::size_t l) const { return layers_.at(l); }
+  std::vector<Dense<T>>& layers() noexcept { return layers_; }
+  const std::vector<Dense<T>>& layers() const noexcept { return layers_; }
+
+  /// x: (N, in) -> the output activation (N, out). Keeps every layer's z and a for backward.
+  /// Throws UsageError when the network is empty or x has the wrong width.
+  const Matrix<T>& forward(const Matrix<T>& x);
+  /// The loss of the last forward's output against t (N, out).
+  T loss_value(const Matrix<T>& t) const;
+  /// Backpropagates the loss of the last forward(x) against t: accumulates every trainable
+  /// gradient, and fills input_grad() when need_dx. on_layer, when given, runs after each layer's
+  /// gradients are complete and before the error is propagated through that layer's weights
+  /// (from the output layer down); UpdateOrder::kLayerwise uses it to update a layer in place.
+  void backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx = false,
+                const std::function<void(Dense<T>&)>* on_layer = nullptr);
+  void zero_grad() noexcept;
+
+  const Matrix<T>& z(std::size_t l) const { return z_.at(l); }  ///< net input of layer l (N, O_l)
+  const Matrix<T>& a(std::size_t l) const { return a_.at(l); }  ///< activation of layer l (N, O_l)
+  const Matrix<T>& dz(std::size_t l) const { return dz_.at(l); }  ///< dE/dz of layer l, after backward
+  const Matrix<T>& input_grad() const noexcept { return dx_; }  ///< dE/dx (N, in), if need_dx
+  const Matrix<T>& output() const { return a_.at(layers_.size() - 1); }
+
+ private:
+  std::vector<Dense<T>> layers_;
+  Loss loss_ = Loss::kHalfSse;
+  std::vector<Matrix<T>> z_, a_, dz_;
+  Matrix<T> da_;  // scratch: dE/da of the layer being processed
+  Matrix<T> dx_;
+};
+
+}  // namespace bp

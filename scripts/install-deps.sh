@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages backprop needs to build, test and run its main job.
+#   scripts/install-deps.sh          build + test + main-job dependencies
+#   scripts/install-deps.sh --bench  also the peers used by bench/ (PyTorch, FANN)
+set -euo pipefail
+pkgs=(build-essential cmake g++ pkg-config
+      libgtest-dev libgmock-dev libbenchmark-dev
+      libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
+      dataset-fashion-mnist python3 python3-numpy)
+if [[ "${1:-}" == "--bench" ]]; then
+  pkgs+=(python3-torch libfann-dev hyperfine)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,80 @@
+// Network: chains Dense layers forward, and backpropagates the loss through them.
+#include "backprop/network.hpp"
+
+#include "backprop/error.hpp"
+
+namespace bp {
+
+template <class T>
+Network<T>::Network(const std::vector<DenseOptions>& layers, Loss loss) : loss_(loss) {
+  for (const auto& o : layers) add(o);
+}
+
+template <class T>
+void Network<T>::add(const DenseOptions& opts) {
+  if (!layers_.empty() && opts.in != layers_.back().out())
+    throw UsageError("layer " + std::to_string(layers_.size() + 1) + " has " + std::to_string(opts.in) +
+                     " inputs, expected " + std::to_string(layers_.back().out()) +
+                     " (the outputs of layer " + std::to_string(layers_.size()) + ")");
+  layers_.emplace_back(opts);
+  z_.resize(layers_.size());
+  a_.resize(layers_.size());
+  dz_.resize(layers_.size());
+}
+
+template <class T>
+std::size_t Network<T>::parameter_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& l : layers_) n += l.weights().value.size() + l.bias().value.size();
+  return n;
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward(const Matrix<T>& x) {
+  if (layers_.empty()) throw UsageError("Network::forward: the network has no layers");
+  if (x.cols() != in())
+    throw UsageError("input has " + std::to_string(x.cols()) + " features per sample, expected " +
+                     std::to_string(in()) + " (the network's input width)");
+  const Matrix<T>* in_l = &x;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    layers_[l].forward(*in_l, z_[l], a_[l]);
+    in_l = &a_[l];
+  }
+  return a_.back();
+}
+
+template <class T>
+T Network<T>::loss_value(const Matrix<T>& t) const {
+  const auto& last = layers_.back();
+  return loss_forward(loss_, last.activation(), z_.back(), a_.back(), t);
+}
+
+template <class T>
+void Network<T>::backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx,
+                          const std::function<void(Dense<T>&)>* on_layer) {
+  const std::size_t L = layers_.size();
+  const auto& last = layers_.back();
+  loss_backward(loss_, last.activation(), last.alpha(), z_[L - 1], a_[L - 1], t, dz_[L - 1]);
+  for (std::size_t l = L; l-- > 0;) {
+    const Matrix<T>& in_l = l == 0 ? x : a_[l - 1];
+    Matrix<T>* dx = l > 0 ? &da_ : (need_dx ? &dx_ : nullptr);
+    if (on_layer) {  // gradients, then the hook, then propagate through the (maybe new) weights
+      layers_[l].backward(in_l, dz_[l], nullptr);
+      (*on_layer)(layers_[l]);
+      if (dx) layers_[l].backward_input(dz_[l], *dx);
+    } else {
+      layers_[l].backward(in_l, dz_[l], dx);
+    }
+    if (l > 0) layers_[l - 1].activation_backward(z_[l - 1], a_[l - 1], da_, dz_[l - 1]);
+  }
+}
+
+template <class T>
+void Network<T>::zero_grad() noexcept {
+  for (auto& l : layers_) l.zero_grad();
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace bp

@@ -1,0 +1,21 @@
+// The seed's network, input and target, exactly as the seed states them.
+#include "backprop/seed.hpp"
+
+namespace bp {
+
+Network<double> seed_network() {
+  Network<double> net;
+  net.add({.in = 2, .out = 2, .activation = Activation::kSigmoid, .train_bias = false});
+  net.add({.in = 2, .out = 2, .activation = Activation::kSigmoid, .train_bias = false});
+  net.set_loss(Loss::kHalfSse);
+  net.layer(0).weights().value = Matrix<double>(2, 2, {0.15, 0.20, 0.25, 0.30});
+  net.layer(0).bias().value = Matrix<double>(1, 2, {0.35, 0.35});
+  net.layer(1).weights().value = Matrix<double>(2, 2, {0.40, 0.45, 0.50, 0.55});
+  net.layer(1).bias().value = Matrix<double>(1, 2, {0.60, 0.60});
+  return net;
+}
+
+Matrix<double> seed_input() { return Matrix<double>(1, 2, {0.05, 0.10}); }
+Matrix<double> seed_target() { return Matrix<double>(1, 2, {0.01, 0.99}); }
+
+}  // namespace bp

@@ -1,0 +1,51 @@
+// backprop: the command-line tool. Parses flags, runs one subcommand, maps errors to exit codes.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <new>
+
+#include "backprop/error.hpp"
+#include "commands.hpp"
+
+namespace {
+
+int fail(bp::ExitCode code, const char* what) {
+  std::fprintf(stderr, "backprop: error: %s\n", what);
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"backprop: build, train, explain and check feed-forward neural networks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "backprop 0.1.0");
+  bp::cli::Run run;
+  bp::cli::register_explain(app, run);
+  bp::cli::register_gradcheck(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    msg += " (run 'backprop --help' for usage)";
+    return fail(bp::ExitCode::kUsage, msg.c_str());
+  }
+  try {
+    const int rc = run ? run() : 0;
+    std::cout.flush();
+    if (!std::cout) return fail(bp::ExitCode::kIo, "writing to standard output failed");
+    return rc;
+  } catch (const bp::Error& e) {
+    return fail(e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(bp::ExitCode::kSoftware, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(bp::ExitCode::kSoftware, e.what());
+  }
+}
