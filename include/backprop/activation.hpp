@@ -26,7 +26,8 @@ std::string_view activation_name(Activation a) noexcept;
 Activation parse_activation(std::string_view name);
 /// The default parameter of an activation: 0.01 for leaky ReLU, 1 for ELU, 0 for the rest.
 double activation_default_alpha(Activation a) noexcept;
-/// True for activations whose derivative has a kink (ReLU, leaky ReLU at 0; ELU when alpha != 1).
+/// True for activations that are not smooth at z = 0: ReLU and leaky ReLU (f' jumps), ELU (f'' jumps,
+/// and f' too when alpha != 1). Finite differences whose stencil straddles 0 are inexact there.
 bool activation_has_kink(Activation a, double alpha) noexcept;
 /// All activations, in enum order.
 inline constexpr Activation kAllActivations[] = {
