@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/backprop_tests[1]_tests.cmake")
-  include("/work/main/build/tests/backprop_tests[1]_tests.cmake")
-else()
-  add_test(backprop_tests_NOT_BUILT backprop_tests_NOT_BUILT)
-endif()
