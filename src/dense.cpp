@@ -12,6 +12,8 @@ namespace bp {
 void DenseOptions::validate() const {
   if (in == 0) throw UsageError("Dense: in = 0; a layer needs at least one input");
   if (out == 0) throw UsageError("Dense: out = 0; a layer needs at least one neuron");
+  if (!(dropout >= 0 && dropout < 1))
+    throw UsageError("Dense: dropout = " + std::to_string(dropout) + "; expected a probability in [0, 1)");
   if (!std::isfinite(alpha))
     throw UsageError("Dense: activation parameter alpha = " + std::to_string(alpha) + " is not finite");
 }

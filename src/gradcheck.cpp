@@ -35,6 +35,7 @@ double numeric(F&& loss, double& v, double h) {
 GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const Matrix<double>& t,
                           const GradcheckOptions& opts) {
   GradcheckReport report;
+  net.set_training(false);  // dropout would draw a new mask on every evaluation
   net.zero_grad();
   net.forward(x);
   net.backward(x, t, /*need_dx=*/true);

@@ -20,6 +20,8 @@ void Network<T>::add(const DenseOptions& opts) {
   z_.resize(layers_.size());
   a_.resize(layers_.size());
   dz_.resize(layers_.size());
+  mask_.resize(layers_.size());
+  out_.resize(layers_.size());
 }
 
 template <class T>
@@ -35,10 +37,25 @@ const Matrix<T>& Network<T>::forward(const Matrix<T>& x) {
   if (x.cols() != in())
     throw UsageError("input has " + std::to_string(x.cols()) + " features per sample, expected " +
                      std::to_string(in()) + " (the network's input width)");
+  if (layers_.back().options().dropout > 0)
+    throw UsageError("dropout on the output layer (layer " + std::to_string(layers_.size()) +
+                     "); dropout belongs on hidden layers");
   const Matrix<T>* in_l = &x;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     layers_[l].forward(*in_l, z_[l], a_[l]);
     in_l = &a_[l];
+    if (dropped(l)) {  // inverted dropout: keep with probability 1-p, scaled by 1/(1-p)
+      const double p = layers_[l].options().dropout;
+      const T keep = static_cast<T>(1.0 / (1.0 - p));
+      mask_[l].resize(a_[l].rows(), a_[l].cols());
+      out_[l].resize(a_[l].rows(), a_[l].cols());
+      for (std::size_t k = 0; k < a_[l].size(); ++k) {
+        const double u = static_cast<double>(dropout_rng_() >> 11) * 0x1.0p-53;  // [0, 1)
+        mask_[l][k] = u < p ? T(0) : keep;
+        out_[l][k] = a_[l][k] * mask_[l][k];
+      }
+      in_l = &out_[l];
+    }
   }
   return a_.back();
 }
@@ -56,7 +73,7 @@ void Network<T>::backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx,
   const auto& last = layers_.back();
   loss_backward(loss_, last.activation(), last.alpha(), z_[L - 1], a_[L - 1], t, dz_[L - 1]);
   for (std::size_t l = L; l-- > 0;) {
-    const Matrix<T>& in_l = l == 0 ? x : a_[l - 1];
+    const Matrix<T>& in_l = l == 0 ? x : layer_output(l - 1);
     Matrix<T>* dx = l > 0 ? &da_ : (need_dx ? &dx_ : nullptr);
     if (on_layer) {  // gradients, then the hook, then propagate through the (maybe new) weights
       layers_[l].backward(in_l, dz_[l], nullptr);
@@ -65,7 +82,10 @@ void Network<T>::backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx,
     } else {
       layers_[l].backward(in_l, dz_[l], dx);
     }
-    if (l > 0) layers_[l - 1].activation_backward(z_[l - 1], a_[l - 1], da_, dz_[l - 1]);
+    if (l == 0) continue;
+    if (dropped(l - 1))  // through the dropout mask first, then the activation
+      for (std::size_t k = 0; k < da_.size(); ++k) da_[k] *= mask_[l - 1][k];
+    layers_[l - 1].activation_backward(z_[l - 1], a_[l - 1], da_, dz_[l - 1]);
   }
 }
 

@@ -72,6 +72,11 @@ std::vector<T> fit(Network<T>& net, const Matrix<T>& X, const Matrix<T>& Y, cons
   Matrix<T> xb(B, X.cols()), yb(B, Y.cols());
   std::vector<T> history;
   history.reserve(opts.epochs);
+  struct TrainingMode {  // dropout on while fitting, off again however we leave
+    Network<T>& n;
+    explicit TrainingMode(Network<T>& net_) : n(net_) { n.set_training(true); }
+    ~TrainingMode() { n.set_training(false); }
+  } mode(net);
   for (std::size_t epoch = 0; epoch < opts.epochs; ++epoch) {
     if (opts.shuffle && B < N) std::shuffle(order.begin(), order.end(), rng);
     T sum = 0;

@@ -100,6 +100,43 @@ TEST(Network, InputOfTheWrongWidthIsAUsageError) {
   EXPECT_THROW(Network<float>().forward(Matrix<float>(1, 3)), UsageError);
 }
 
+TEST(Dropout, OffAtEvaluationInvertedWhileTraining) {
+  Network<double> net({{.in = 1, .out = 1000, .activation = Activation::kIdentity, .dropout = 0.25},
+                       {.in = 1000, .out = 1}},
+                      Loss::kMse);
+  for (auto& w : net.layer(0).weights().value) w = 1.0;
+  const Matrix<double> x(1, 1, {2.0});
+  net.forward(x);
+  for (double v : net.layer_output(0)) ASSERT_EQ(v, 2.0);  // evaluation: untouched
+  net.set_training(true);
+  net.seed_dropout(7);
+  net.forward(x);
+  std::size_t zeros = 0;
+  for (double v : net.layer_output(0)) {
+    if (v == 0) {
+      ++zeros;
+    } else {
+      ASSERT_DOUBLE_EQ(v, 2.0 / 0.75);  // kept units scaled by 1/(1-p)
+    }
+  }
+  // Binomial(1000, 0.25): mean 250, sd 13.7; 5 sd either side
+  EXPECT_NEAR(double(zeros), 250.0, 70.0);
+  // Backward: a dropped unit passes no gradient to its weight.
+  net.zero_grad();
+  net.backward(x, Matrix<double>(1, 1, {1.0}));
+  for (std::size_t o = 0; o < 1000; ++o)
+    if (net.layer_output(0)[o] == 0) {
+      ASSERT_EQ(net.layer(0).weights().grad[o], 0.0);
+    }
+}
+
+TEST(Dropout, OutOfRangeOrOnTheOutputLayerIsAUsageError) {
+  EXPECT_THROW(Dense<float>({.in = 2, .out = 2, .dropout = 1.0}), UsageError);
+  EXPECT_THROW(Dense<float>({.in = 2, .out = 2, .dropout = -0.1}), UsageError);
+  Network<float> net({{.in = 2, .out = 2, .dropout = 0.5}}, Loss::kMse);
+  EXPECT_THROW(net.forward(Matrix<float>(1, 2)), UsageError);
+}
+
 TEST(Sgd, LearningRateMustBePositiveAndFinite) {
   for (double lr : {0.0, -0.5, std::nan(""), HUGE_VAL}) {
     SgdOptions o{.lr = lr};

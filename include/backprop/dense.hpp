@@ -17,6 +17,9 @@ struct DenseOptions {
   double alpha = -1;                          ///< activation parameter; < 0 means its default
   bool train_weights = true;                  ///< false freezes w (its gradient is not computed)
   bool train_bias = true;                     ///< false freezes b, as the seed does with b1 and b2
+  /// Inverted dropout on this layer's output while training: each activation is zeroed with
+  /// probability p and the rest are scaled by 1/(1-p); off at evaluation. In [0, 1).
+  double dropout = 0;
   void validate() const;
 };
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <random>
 #include <vector>
 
 #include "backprop/dense.hpp"
@@ -24,6 +26,11 @@ class Network {
   /// Appends a layer; throws UsageError naming both sizes when it does not chain.
   void add(const DenseOptions& opts);
   void set_loss(Loss loss) noexcept { loss_ = loss; }
+  /// Training mode turns dropout on; evaluation mode (the default) turns it off.
+  void set_training(bool on) noexcept { training_ = on; }
+  bool training() const noexcept { return training_; }
+  /// Seeds the generator that draws dropout masks (reproducible runs).
+  void seed_dropout(std::uint64_t seed) { dropout_rng_.seed(seed); }
 
   Loss loss() const noexcept { return loss_; }
   std::size_t depth() const noexcept { return layers_.size(); }
@@ -53,11 +60,19 @@ class Network {
   const Matrix<T>& dz(std::size_t l) const { return dz_.at(l); }  ///< dE/dz of layer l, after backward
   const Matrix<T>& input_grad() const noexcept { return dx_; }  ///< dE/dx (N, in), if need_dx
   const Matrix<T>& output() const { return a_.at(layers_.size() - 1); }
+  /// The input that layer l + 1 received: a(l), or a(l) with dropout applied while training.
+  const Matrix<T>& layer_output(std::size_t l) const { return dropped(l) ? out_.at(l) : a_.at(l); }
 
  private:
   std::vector<Dense<T>> layers_;
   Loss loss_ = Loss::kHalfSse;
+  bool dropped(std::size_t l) const noexcept {
+    return training_ && layers_[l].options().dropout > 0;
+  }
+  bool training_ = false;
+  std::mt19937_64 dropout_rng_{0};
   std::vector<Matrix<T>> z_, a_, dz_;
+  std::vector<Matrix<T>> mask_, out_;  // dropout: per-unit factor 0 or 1/(1-p), and a * mask
   Matrix<T> da_;  // scratch: dE/da of the layer being processed
   Matrix<T> dx_;
 };

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs the whole test suite twice: a normal build with
+# warnings as errors, and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+#   scripts/test.sh            both builds
+#   scripts/test.sh --quick    the normal build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+jobs=$(nproc)
+run_suite() {  # run_suite BUILD_DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DBACKPROP_WARNINGS_AS_ERRORS=ON -DBACKPROP_BUILD_BENCH=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+echo "== release build, warnings as errors"
+run_suite build/release -DCMAKE_BUILD_TYPE=Release
+if [[ "${1:-}" != "--quick" ]]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
+  # OpenBLAS's own threads are not instrumented; one thread keeps the reports about our code.
+  OPENBLAS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build/sanitize -DCMAKE_BUILD_TYPE=Debug -DBACKPROP_SANITIZE=address,undefined
+fi
