@@ -46,6 +46,10 @@ struct NoInputError : Error {
 struct ConfigError : Error {
   explicit ConfigError(const std::string& w) : Error(ExitCode::kConfig, w) {}
 };
+/// An output file cannot be created (missing directory, no permission).
+struct CantCreateError : Error {
+  explicit CantCreateError(const std::string& w) : Error(ExitCode::kCantCreate, w) {}
+};
 /// Writing an output failed.
 struct IoError : Error {
   explicit IoError(const std::string& w) : Error(ExitCode::kIo, w) {}

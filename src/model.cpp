@@ -1,0 +1,292 @@
+// Model file reader and writer. Layout (all little-endian), see docs/file-formats.md:
+//   "BPMODEL\0" | u32 version | u32 scalar bytes (4 or 8) | u64 body size | body | u32 crc32
+// body: str loss | u32 L | L x (u64 in, u64 out, str activation, f64 alpha, f64 dropout,
+//       u8 train_weights, u8 train_bias) | str pre.kind | u64 P | P x f64 offset | P x f64 scale |
+//       u32 C | C x str class | u64 seed | str config | L x (w (out*in) then b (out), as scalar)
+// str = u32 length + bytes. The CRC-32 (zlib) covers everything before it.
+#include "backprop/model.hpp"
+
+#include <zlib.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "backprop/atomic_file.hpp"
+#include "backprop/error.hpp"
+
+namespace bp {
+
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "model files assume a little-endian host");
+constexpr char kMagic[8] = {'B', 'P', 'M', 'O', 'D', 'E', 'L', '\0'};
+constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8;
+constexpr std::uint32_t kMaxLayers = 4096;
+constexpr std::uint64_t kMaxWidth = 1u << 24;
+constexpr std::uint32_t kMaxString = 1u << 24;
+
+class Writer {
+ public:
+  template <class V>
+  void put(V v) {
+    unsigned char b[sizeof(V)];
+    std::memcpy(b, &v, sizeof(V));
+    out.insert(out.end(), b, b + sizeof(V));
+  }
+  void put_str(const std::string& s) {
+    put(static_cast<std::uint32_t>(s.size()));
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  std::vector<unsigned char> out;
+};
+
+class Reader {
+ public:
+  Reader(const std::string& bytes, std::size_t begin, std::size_t end, const std::string& name)
+      : b_(bytes), pos_(begin), end_(end), name_(name) {}
+  std::size_t pos() const { return pos_; }
+  std::size_t left() const { return end_ - pos_; }
+  [[noreturn]] void fail(const std::string& what, std::size_t at) const {
+    throw DataError(name_ + ": byte " + std::to_string(at) + ": " + what);
+  }
+  void need(std::size_t n, const char* what) const {
+    if (n > left())
+      fail(std::string("truncated: expected ") + std::to_string(n) + " bytes of " + what + ", found " +
+               std::to_string(left()),
+           pos_);
+  }
+  template <class V>
+  V get(const char* what) {
+    need(sizeof(V), what);
+    V v;
+    std::memcpy(&v, b_.data() + pos_, sizeof(V));
+    pos_ += sizeof(V);
+    return v;
+  }
+  std::string get_str(const char* what) {
+    const std::size_t at = pos_;
+    const auto n = get<std::uint32_t>(what);
+    if (n > kMaxString) fail(std::string(what) + " length " + std::to_string(n) + " exceeds the limit", at);
+    need(n, what);
+    std::string s = b_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  const std::string& b_;
+  std::size_t pos_, end_;
+  const std::string& name_;
+};
+
+std::uint32_t crc_of(const unsigned char* p, std::size_t n) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (n > 0) {
+    const uInt chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    crc = crc32(crc, p, chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+template <class S, class T>
+void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
+  for (std::size_t k = 0; k < m.size(); ++k) {
+    const std::size_t at = r.pos();
+    const S v = r.template get<S>(what);
+    if (!std::isfinite(v))
+      r.fail(std::string("layer ") + std::to_string(layer) + " " + what + "[" + std::to_string(k) +
+                 "] is " + std::to_string(v) + "; expected a finite value",
+             at);
+    m[k] = static_cast<T>(v);
+  }
+}
+
+}  // namespace
+
+template <class T>
+std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo& info) {
+  const auto& pre = info.preprocessing;
+  if (pre.offset.size() != pre.scale.size() || (pre.kind != "none" && pre.offset.size() != net.in()))
+    throw UsageError("model: preprocessing has " + std::to_string(pre.offset.size()) +
+                     " offsets and " + std::to_string(pre.scale.size()) + " scales, expected " +
+                     std::to_string(net.in()) + " each (one per input)");
+  if (!info.class_names.empty() && info.class_names.size() != net.out())
+    throw UsageError("model: " + std::to_string(info.class_names.size()) + " class names for " +
+                     std::to_string(net.out()) + " outputs");
+  Writer body;
+  body.put_str(std::string(loss_name(net.loss())));
+  body.put(static_cast<std::uint32_t>(net.depth()));
+  for (const auto& l : net.layers()) {
+    body.put(static_cast<std::uint64_t>(l.in()));
+    body.put(static_cast<std::uint64_t>(l.out()));
+    body.put_str(std::string(activation_name(l.activation())));
+    body.put(l.options().alpha);
+    body.put(l.options().dropout);
+    body.put(static_cast<std::uint8_t>(l.weights().trainable));
+    body.put(static_cast<std::uint8_t>(l.bias().trainable));
+  }
+  body.put_str(pre.kind);
+  body.put(static_cast<std::uint64_t>(pre.offset.size()));
+  for (double v : pre.offset) body.put(v);
+  for (double v : pre.scale) body.put(v);
+  body.put(static_cast<std::uint32_t>(info.class_names.size()));
+  for (const auto& c : info.class_names) body.put_str(c);
+  body.put(info.seed);
+  body.put_str(info.config_json);
+  for (const auto& l : net.layers()) {
+    for (T v : l.weights().value) body.put(v);
+    for (T v : l.bias().value) body.put(v);
+  }
+  Writer file;
+  file.out.insert(file.out.end(), kMagic, kMagic + 8);
+  file.put(kModelFormatVersion);
+  file.put(static_cast<std::uint32_t>(sizeof(T)));
+  file.put(static_cast<std::uint64_t>(body.out.size()));
+  file.out.insert(file.out.end(), body.out.begin(), body.out.end());
+  file.put(crc_of(file.out.data(), file.out.size()));
+  return std::move(file.out);
+}
+
+template <class T>
+Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
+  Reader h(bytes, 0, bytes.size(), name);
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 8) != 0) {
+    const bool gz = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+                    static_cast<unsigned char>(bytes[1]) == 0x8b;
+    h.fail(std::string("not a backprop model file: expected magic \"BPMODEL\\0\"") +
+               (gz ? ", found a gzip stream (decompress it first)" : ""),
+           0);
+  }
+  Reader r(bytes, 8, bytes.size(), name);
+  const auto version = r.get<std::uint32_t>("format version");
+  if (version > kModelFormatVersion)
+    r.fail("format version " + std::to_string(version) + " is newer than this backprop reads (" +
+               std::to_string(kModelFormatVersion) + "); upgrade backprop",
+           8);
+  if (version == 0) r.fail("format version 0 is not a valid version", 8);
+  const auto scalar = r.get<std::uint32_t>("scalar size");
+  if (scalar != 4 && scalar != 8)
+    r.fail("scalar size " + std::to_string(scalar) + "; expected 4 (float) or 8 (double)", 12);
+  const auto body_size = r.get<std::uint64_t>("body size");
+  if (body_size > bytes.size() - kHeaderSize || bytes.size() - kHeaderSize - body_size != 4)
+    r.fail("body size " + std::to_string(body_size) + " does not match the file size " +
+               std::to_string(bytes.size()) + " (expected " +
+               std::to_string(bytes.size() >= kHeaderSize + 4 ? bytes.size() - kHeaderSize - 4 : 0) +
+               "): the file is truncated or has trailing bytes",
+           16);
+  const std::size_t body_end = kHeaderSize + static_cast<std::size_t>(body_size);
+  std::uint32_t stored_crc;
+  std::memcpy(&stored_crc, bytes.data() + body_end, 4);
+  const std::uint32_t crc = crc_of(reinterpret_cast<const unsigned char*>(bytes.data()), body_end);
+  if (crc != stored_crc)
+    r.fail("checksum mismatch: stored " + std::to_string(stored_crc) + ", computed " + std::to_string(crc) +
+               "; the file is corrupt",
+           body_end);
+
+  Reader b(bytes, kHeaderSize, body_end, name);
+  Model<T> m;
+  std::size_t at = b.pos();
+  const std::string loss = b.get_str("loss name");
+  try {
+    m.net.set_loss(parse_loss(loss));
+  } catch (const UsageError& e) {
+    b.fail(e.what(), at);
+  }
+  at = b.pos();
+  const auto L = b.get<std::uint32_t>("layer count");
+  if (L == 0 || L > kMaxLayers)
+    b.fail("layer count " + std::to_string(L) + "; expected 1.." + std::to_string(kMaxLayers), at);
+  std::uint64_t weights_left = b.left();  // an upper bound that keeps allocations honest
+  for (std::uint32_t l = 0; l < L; ++l) {
+    at = b.pos();
+    DenseOptions o;
+    const auto in = b.get<std::uint64_t>("layer inputs");
+    const auto out = b.get<std::uint64_t>("layer outputs");
+    if (in == 0 || out == 0 || in > kMaxWidth || out > kMaxWidth)
+      b.fail("layer " + std::to_string(l + 1) + " is " + std::to_string(in) + "x" + std::to_string(out) +
+                 "; expected sizes in 1.." + std::to_string(kMaxWidth),
+             at);
+    if ((in + 1) * out * scalar > weights_left)
+      b.fail("layer " + std::to_string(l + 1) + " declares " + std::to_string((in + 1) * out) +
+                 " parameters, more than the " + std::to_string(weights_left) + " bytes left",
+             at);
+    weights_left -= (in + 1) * out * scalar;
+    o.in = static_cast<std::size_t>(in);
+    o.out = static_cast<std::size_t>(out);
+    at = b.pos();
+    try {
+      o.activation = parse_activation(b.get_str("activation name"));
+      o.alpha = b.get<double>("activation alpha");
+      o.dropout = b.get<double>("dropout");
+      o.train_weights = b.get<std::uint8_t>("flags") != 0;
+      o.train_bias = b.get<std::uint8_t>("flags") != 0;
+      m.net.add(o);
+    } catch (const UsageError& e) {
+      b.fail("layer " + std::to_string(l + 1) + ": " + e.what(), at);
+    }
+  }
+  at = b.pos();
+  m.info.preprocessing.kind = b.get_str("preprocessing kind");
+  const auto& kind = m.info.preprocessing.kind;
+  if (kind != "none" && kind != "minmax" && kind != "standard")
+    b.fail("preprocessing '" + kind + "'; expected none, minmax or standard", at);
+  at = b.pos();
+  const auto P = b.get<std::uint64_t>("preprocessing size");
+  if (P != (kind == "none" ? 0 : m.net.in()))
+    b.fail("preprocessing has " + std::to_string(P) + " entries, expected " +
+               std::to_string(kind == "none" ? 0 : m.net.in()),
+           at);
+  for (auto* v : {&m.info.preprocessing.offset, &m.info.preprocessing.scale}) {
+    b.need(static_cast<std::size_t>(P) * 8, "preprocessing");
+    v->resize(static_cast<std::size_t>(P));
+    for (auto& x : *v) {
+      at = b.pos();
+      x = b.get<double>("preprocessing");
+      if (!std::isfinite(x)) b.fail("preprocessing value is not finite", at);
+    }
+  }
+  at = b.pos();
+  const auto C = b.get<std::uint32_t>("class count");
+  if (C != 0 && C != m.net.out())
+    b.fail(std::to_string(C) + " class names for " + std::to_string(m.net.out()) + " outputs", at);
+  for (std::uint32_t c = 0; c < C; ++c) m.info.class_names.push_back(b.get_str("class name"));
+  m.info.seed = b.get<std::uint64_t>("seed");
+  m.info.config_json = b.get_str("config");
+  for (std::size_t l = 0; l < m.net.depth(); ++l) {
+    auto& layer = m.net.layer(l);
+    if (scalar == 4) {
+      read_values<float>(b, layer.weights().value, l + 1, "weight");
+      read_values<float>(b, layer.bias().value, l + 1, "bias");
+    } else {
+      read_values<double>(b, layer.weights().value, l + 1, "weight");
+      read_values<double>(b, layer.bias().value, l + 1, "bias");
+    }
+  }
+  if (b.left() != 0) b.fail(std::to_string(b.left()) + " unexpected bytes after the weights", b.pos());
+  return m;
+}
+
+template <class T>
+void save_model(const std::string& path, const Network<T>& net, const ModelInfo& info) {
+  write_file_atomically(path, model_to_bytes(net, info));
+}
+
+template <class T>
+Model<T> load_model(const std::string& path) {
+  return model_from_bytes<T>(read_file(path), path);
+}
+
+#define BP_INSTANTIATE(T)                                                                     \
+  template std::vector<unsigned char> model_to_bytes<T>(const Network<T>&, const ModelInfo&); \
+  template Model<T> model_from_bytes<T>(const std::string&, const std::string&);              \
+  template void save_model<T>(const std::string&, const Network<T>&, const ModelInfo&);       \
+  template Model<T> load_model<T>(const std::string&);
+BP_INSTANTIATE(float)
+BP_INSTANTIATE(double)
+#undef BP_INSTANTIATE
+
+}  // namespace bp

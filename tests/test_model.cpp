@@ -1,0 +1,153 @@
+// Model files: bit-exact round trip in both precisions, and every way a file can be bad.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <zlib.h>
+
+#include "backprop/backprop.hpp"
+
+namespace bp {
+namespace {
+
+template <class T>
+Network<T> sample_net() {
+  Network<T> net({{.in = 3, .out = 4, .activation = Activation::kLeakyRelu, .alpha = 0.2, .dropout = 0.1},
+                  {.in = 4, .out = 2, .activation = Activation::kSoftmax, .train_bias = false}},
+                 Loss::kSoftmaxCrossEntropy);
+  init_uniform(net, 42);
+  return net;
+}
+
+ModelInfo sample_info() {
+  ModelInfo info;
+  info.preprocessing = {"standard", {0.5, -1, 2}, {2, 0.25, 1}};
+  info.class_names = {"cat", "dog"};
+  info.seed = 1234;
+  info.config_json = R"({"epochs": 3})";
+  return info;
+}
+
+template <class T>
+void expect_round_trip() {
+  const Network<T> net = sample_net<T>();
+  const ModelInfo info = sample_info();
+  const auto bytes = model_to_bytes(net, info);
+  const Model<T> m = model_from_bytes<T>(std::string(bytes.begin(), bytes.end()), "m");
+  EXPECT_EQ(m.info, info);
+  EXPECT_EQ(m.net.loss(), net.loss());
+  ASSERT_EQ(m.net.depth(), net.depth());
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    // Bit-exact: operator== on the values compares every element exactly.
+    EXPECT_EQ(m.net.layer(l).weights().value, net.layer(l).weights().value);
+    EXPECT_EQ(m.net.layer(l).bias().value, net.layer(l).bias().value);
+    EXPECT_EQ(m.net.layer(l).activation(), net.layer(l).activation());
+    EXPECT_EQ(m.net.layer(l).options().alpha, net.layer(l).options().alpha);
+    EXPECT_EQ(m.net.layer(l).options().dropout, net.layer(l).options().dropout);
+    EXPECT_EQ(m.net.layer(l).bias().trainable, net.layer(l).bias().trainable);
+  }
+  // Saving the loaded model gives the same bytes.
+  EXPECT_EQ(model_to_bytes(m.net, m.info), bytes);
+}
+
+TEST(Model, RoundTripIsBitExactFloat) { expect_round_trip<float>(); }
+TEST(Model, RoundTripIsBitExactDouble) { expect_round_trip<double>(); }
+
+TEST(Model, SaveAndLoadThroughAFile) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "bp_model_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "m.bpm").string();
+  const auto net = sample_net<float>();
+  save_model(path, net, sample_info());
+  const auto m = load_model<float>(path);
+  EXPECT_EQ(m.net.layer(0).weights().value, net.layer(0).weights().value);
+  // No temporary files left behind.
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);
+  std::filesystem::remove_all(dir);
+}
+
+// Expects model_from_bytes to throw DataError whose message contains every one of `parts`.
+void expect_bad(const std::string& bytes, std::initializer_list<const char*> parts) {
+  try {
+    model_from_bytes<float>(bytes, "bad.bpm");
+    ADD_FAILURE() << "no error for: " << *parts.begin();
+  } catch (const DataError& e) {
+    for (const char* p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
+
+std::string good() {
+  const auto b = model_to_bytes(sample_net<float>(), sample_info());
+  return std::string(b.begin(), b.end());
+}
+
+// Rewrites the trailing CRC so that a deliberate edit is judged on its own merits.
+std::string with_crc(std::string s) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size() - 4));
+  const auto c = static_cast<std::uint32_t>(crc);
+  std::memcpy(s.data() + s.size() - 4, &c, 4);
+  return s;
+}
+
+TEST(Model, BadFilesGetClearErrors) {
+  expect_bad("", {"bad.bpm", "byte 0", "magic"});
+  expect_bad(std::string("\x1f\x8b\x08\x00", 4), {"gzip"});
+  expect_bad("BPMODEL", {"magic"});
+  std::string s = good();
+  expect_bad(s.substr(0, s.size() - 1), {"truncated or has trailing bytes"});
+  expect_bad(s + "x", {"truncated or has trailing bytes"});
+  std::string v = s;
+  v[8] = 2;  // version 2
+  expect_bad(with_crc(v), {"byte 8", "newer", "upgrade"});
+  std::string sc = s;
+  sc[12] = 3;
+  expect_bad(with_crc(sc), {"scalar size 3"});
+  std::string flip = s;
+  flip[s.size() / 2] = static_cast<char>(flip[s.size() / 2] ^ 0x40);
+  expect_bad(flip, {"checksum mismatch", "corrupt"});
+  std::string huge = s;
+  const std::uint64_t big_size = ~0ull;
+  std::memcpy(huge.data() + 16, &big_size, 8);
+  expect_bad(huge, {"body size"});
+}
+
+TEST(Model, NonFiniteWeightIsReported) {
+  auto net = sample_net<float>();
+  net.layer(1).weights().value[3] = std::numeric_limits<float>::quiet_NaN();
+  const auto b = model_to_bytes(net, sample_info());
+  expect_bad(std::string(b.begin(), b.end()), {"layer 2 weight[3]", "finite"});
+}
+
+TEST(Model, HugeDeclaredLayerInATinyFileIsRefusedBeforeAllocating) {
+  Network<float> net({{.in = 1, .out = 1}}, Loss::kMse);
+  auto b = model_to_bytes(net, ModelInfo{});
+  std::string s(b.begin(), b.end());
+  // The first layer's sizes follow: str loss ("mse" = 4 + 3 bytes) and u32 layer count.
+  const std::size_t at = 24 + 7 + 4;
+  const std::uint64_t width = 1u << 24;
+  std::memcpy(s.data() + at, &width, 8);
+  std::memcpy(s.data() + at + 8, &width, 8);
+  expect_bad(with_crc(s), {"declares", "bytes left"});
+}
+
+TEST(Model, MissingFileIsNoInput) {
+  EXPECT_THROW(load_model<float>("/nonexistent/dir/m.bpm"), NoInputError);
+}
+
+TEST(Model, SaveIntoAMissingDirectoryIsCantCreate) {
+  EXPECT_THROW(save_model("/nonexistent/dir/m.bpm", sample_net<float>(), sample_info()), CantCreateError);
+}
+
+TEST(Model, InfoThatDoesNotFitTheNetworkIsAUsageError) {
+  ModelInfo info = sample_info();
+  info.class_names = {"a", "b", "c"};
+  EXPECT_THROW(model_to_bytes(sample_net<float>(), info), UsageError);
+}
+
+}  // namespace
+}  // namespace bp
