@@ -107,6 +107,16 @@ void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
 
 }  // namespace
 
+Scaler to_scaler(const Preprocessing& p) {
+  const ScalerKind kind = parse_scaler_kind(p.kind);
+  if (kind == ScalerKind::kNone) return Scaler(kind);
+  return Scaler(kind, p.offset, p.scale);
+}
+
+Preprocessing to_preprocessing(const Scaler& s) {
+  return {std::string(scaler_kind_name(s.kind())), s.offset(), s.scale()};
+}
+
 template <class T>
 std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo& info) {
   const auto& pre = info.preprocessing;
@@ -247,6 +257,7 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
       at = b.pos();
       x = b.get<double>("preprocessing");
       if (!std::isfinite(x)) b.fail("preprocessing value is not finite", at);
+      if (v == &m.info.preprocessing.scale && x == 0) b.fail("preprocessing scale is 0", at);
     }
   }
   at = b.pos();

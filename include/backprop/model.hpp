@@ -6,18 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "backprop/data/scaler.hpp"
 #include "backprop/network.hpp"
 
 namespace bp {
 
-/// Feature preprocessing applied before the network: x' = (x - offset) * scale, per feature.
-/// kind is "none" (empty vectors), "minmax" or "standard"; the vectors have one entry per input.
+/// Feature preprocessing applied before the network: x' = (x - offset) / scale, per feature (the
+/// stored form of a bp::Scaler). kind is "none" (empty vectors), "minmax" or "standard"; the
+/// vectors have one entry per input.
 struct Preprocessing {
   std::string kind = "none";
   std::vector<double> offset;
   std::vector<double> scale;
   friend bool operator==(const Preprocessing&, const Preprocessing&) = default;
 };
+
+/// Conversions between the stored form and the Scaler that applies it.
+Scaler to_scaler(const Preprocessing& p);
+Preprocessing to_preprocessing(const Scaler& s);
 
 /// What a model file holds besides the network.
 struct ModelInfo {

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   bp::cli::Run run;
   bp::cli::register_explain(app, run);
   bp::cli::register_gradcheck(app, run);
+  bp::cli::register_train(app, run);
+  bp::cli::register_errata(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,47 @@
+// CSV loader: one sample per row, numeric feature columns plus a label column
+// (classification) or K target columns (regression). Format details: docs/data-formats.md.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "backprop/data/dataset.hpp"
+
+namespace bp {
+
+struct CsvOptions {
+  enum class Header {
+    kAuto,  ///< the first row is a header when one of its feature fields is not a number
+    kYes,
+    kNo,
+  };
+  Header header = Header::kAuto;
+  char delimiter = ',';  ///< ',', '\t' or ';'
+  Task task = Task::kClassification;
+
+  /// Classification: the label column by header name (when non-empty; needs a header) ...
+  std::string label_name;
+  /// ... or by 0-based index; negative counts from the end (-1 = last column).
+  long label_index = -1;
+  /// Classification: fixed class names, index = label (e.g. the training set's, when loading a
+  /// test set). A label not in the list is an error. Empty: the distinct labels of the file,
+  /// sorted (numerically when all of them are numbers, else by bytes).
+  std::vector<std::string> class_names;
+
+  /// Regression: the targets are the last target_columns columns ...
+  std::size_t target_columns = 1;
+  /// ... or, when non-empty, these header columns, in this order.
+  std::vector<std::string> target_names;
+
+  /// Throws UsageError naming the field and value.
+  void validate() const;
+};
+
+/// Loads a CSV file. Features become float32 (N, I) with I = fields - label/target columns.
+/// Throws NoInputError when the file cannot be read, DataError ("path:line: ..." with the
+/// 1-based column where it applies) for ragged rows, non-numbers, NaN/Inf, a missing label
+/// column, an unknown class or no data rows; UsageError for invalid options.
+Dataset load_csv(const std::string& path, const CsvOptions& options = {});
+
+}  // namespace bp

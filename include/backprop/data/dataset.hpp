@@ -1,0 +1,141 @@
+// Dataset: N samples of I features each, with class labels or (N, K) regression targets, plus
+// the per-epoch batch order. Loaders for the file formats live next to it in data/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backprop/matrix.hpp"
+
+namespace bp {
+
+/// What the targets of a dataset are.
+enum class Task {
+  kClassification,  ///< one label per sample in [0, classes); one-hot targets of width classes
+  kRegression,      ///< K real targets per sample
+};
+
+/// How the features are stored. uint8 sources (IDX, NPY |u1) stay uint8, so Fashion-MNIST's
+/// 60000x784 features take 47 MB instead of 188 MB; everything else is float32.
+enum class FeatureType { kU8, kF32 };
+
+/// An in-memory dataset. Features: (N, I), row-major, uint8 or float32. Targets: labels (N) in
+/// [0, classes) with one name per class, or regression targets (N, K) float32.
+/// Invariants (checked by the factories): N >= 1, I >= 1, sizes match, labels < classes.
+class Dataset {
+ public:
+  Dataset() = default;
+
+  /// Classification data. features: N*I values, row-major. class_names: one per class, so
+  /// classes = class_names.size(). Throws UsageError on inconsistent sizes or a label out of range.
+  static Dataset classification(std::size_t I, std::vector<std::uint8_t> features,
+                                std::vector<std::uint32_t> labels,
+                                std::vector<std::string> class_names);
+  static Dataset classification(std::size_t I, std::vector<float> features,
+                                std::vector<std::uint32_t> labels,
+                                std::vector<std::string> class_names);
+  /// Regression data. targets: N*K values, row-major. Throws UsageError on inconsistent sizes.
+  static Dataset regression(std::size_t I, std::vector<std::uint8_t> features, std::size_t K,
+                            std::vector<float> targets);
+  static Dataset regression(std::size_t I, std::vector<float> features, std::size_t K,
+                            std::vector<float> targets);
+
+  /// N, the number of samples.
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  /// I, the number of features per sample.
+  std::size_t features() const noexcept { return i_; }
+  FeatureType feature_type() const noexcept { return type_; }
+  /// Raw feature storage, (N, I) row-major; only the one matching feature_type() is non-empty.
+  std::span<const std::uint8_t> features_u8() const noexcept { return u8_; }
+  std::span<const float> features_f32() const noexcept { return f32_; }
+  /// Feature i of sample n, converted to float.
+  float feature(std::size_t n, std::size_t i) const noexcept {
+    return type_ == FeatureType::kU8 ? static_cast<float>(u8_[n * i_ + i]) : f32_[n * i_ + i];
+  }
+
+  Task task() const noexcept { return task_; }
+  bool is_classification() const noexcept { return task_ == Task::kClassification; }
+  /// Number of classes (0 for regression).
+  std::size_t classes() const noexcept { return class_names_.size(); }
+  /// Width of a target row: classes (one-hot) for classification, K for regression.
+  std::size_t target_width() const noexcept { return is_classification() ? classes() : k_; }
+  /// Class names, index = label (empty for regression).
+  const std::vector<std::string>& class_names() const noexcept { return class_names_; }
+  /// Labels (N), each < classes() (empty for regression).
+  std::span<const std::uint32_t> labels() const noexcept { return labels_; }
+  /// Regression targets (N, K) row-major (empty for classification).
+  std::span<const float> targets() const noexcept { return targets_; }
+
+  /// Fills a batch: x becomes (nb, I) with the raw feature values converted to T (no scaling);
+  /// y becomes (nb, target_width()), one-hot for classification or the regression targets.
+  /// nb = rows.size(). Resizes x and y, which allocates only when their shape changes.
+  /// Throws UsageError when a row index is >= size().
+  template <class T>
+  void gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>& y) const;
+
+  /// A new dataset with the given rows, in that order (repeats allowed). Class names are kept,
+  /// so classes() is unchanged even when a class is absent from the subset.
+  Dataset subset(std::span<const std::size_t> rows) const;
+
+  struct Split;
+  /// Seeded random split: round(validation_fraction * N) samples go to validation, the rest to
+  /// train; both keep the original row order. fraction must be in [0, 1) and leave train
+  /// non-empty. Same seed -> same split on every platform (own shuffle over std::mt19937_64).
+  Split split(double validation_fraction, std::uint64_t seed) const;
+
+ private:
+  void check(std::size_t feature_count) const;
+
+  std::size_t n_ = 0;
+  std::size_t i_ = 0;
+  FeatureType type_ = FeatureType::kF32;
+  std::vector<std::uint8_t> u8_;
+  std::vector<float> f32_;
+  Task task_ = Task::kClassification;
+  std::vector<std::uint32_t> labels_;
+  std::vector<std::string> class_names_;
+  std::size_t k_ = 0;
+  std::vector<float> targets_;
+};
+
+struct Dataset::Split {
+  Dataset train;
+  Dataset validation;
+};
+
+/// Turns a regression dataset whose target rows are one-hot-like (FANN's 0/1 or -1/1 codes)
+/// into a classification dataset: label = index of the row's unique maximum, class names
+/// "0".."K-1". Throws DataError naming the row when a row has no unique maximum, UsageError
+/// when the dataset is not regression or K < 2.
+Dataset one_hot_to_classes(const Dataset& data);
+
+/// Fisher-Yates shuffle with rejection sampling on rng's raw 64-bit output, so the result
+/// is the same on every platform (std::shuffle and std::uniform_int_distribution are not).
+void shuffle_indices(std::span<std::size_t> v, std::mt19937_64& rng);
+
+/// The order in which an epoch visits the samples. order(e) depends only on (n, seed, e), so a
+/// resumed run gets the same orders as an uninterrupted one. The returned span stays valid
+/// until the next call. No allocation after construction.
+class BatchOrder {
+ public:
+  /// shuffle = false gives 0..n-1 for every epoch.
+  BatchOrder(std::size_t n, std::uint64_t seed, bool shuffle = true);
+  std::size_t size() const noexcept { return order_.size(); }
+  /// A fresh permutation of 0..n-1 for epoch `epoch` (0-based).
+  std::span<const std::size_t> order(std::uint64_t epoch);
+  /// order(e) for e = 0, 1, 2, ... on successive calls.
+  std::span<const std::size_t> next() { return order(next_epoch_++); }
+
+ private:
+  std::uint64_t seed_;
+  bool shuffle_;
+  std::uint64_t next_epoch_ = 0;
+  std::vector<std::size_t> order_;
+};
+
+}  // namespace bp

@@ -1,0 +1,30 @@
+// IDX loader (the MNIST / Fashion-MNIST format), plain or gzip-compressed.
+// Format details and errors: docs/data-formats.md.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "backprop/data/dataset.hpp"
+
+namespace bp {
+
+struct IdxOptions {
+  /// Number of classes; 0 = max label + 1 (or class_names.size() when names are given).
+  std::size_t classes = 0;
+  /// Class names, index = label; empty = "0", "1", ... "classes-1".
+  std::vector<std::string> class_names;
+};
+
+/// Loads an images file (type 0x08 u8 or 0x0D f32, dims N x d1 x ... x dk, big-endian) and a
+/// labels file (type 0x08, 1-D of N) into a classification Dataset with I = d1 * ... * dk.
+/// u8 images stay uint8. Either file may be gzip-compressed (detected by 1f 8b).
+/// Throws NoInputError when a file cannot be read; DataError "path: byte B: expected ...,
+/// found ..." for a wrong magic, unsupported type, zero or overflowing dims, truncated data,
+/// trailing bytes, corrupt gzip, NaN/Inf floats, N mismatch or a label >= classes. Byte
+/// offsets count in the decompressed stream.
+Dataset load_idx(const std::string& images_path, const std::string& labels_path,
+                 const IdxOptions& options = {});
+
+}  // namespace bp

@@ -1,0 +1,80 @@
+// The training loop over a Dataset: batches, optimizer steps, metrics per epoch, validation,
+// early stopping; and evaluation of a trained network.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "backprop/data/dataset.hpp"
+#include "backprop/data/scaler.hpp"
+#include "backprop/metrics.hpp"
+#include "backprop/model.hpp"
+#include "backprop/network.hpp"
+#include "backprop/optim/optimizer.hpp"
+#include "backprop/progress.hpp"
+
+namespace bp {
+
+inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
+
+/// What one epoch did. Values that do not apply (accuracy in regression, validation without a
+/// validation set) are NaN.
+struct EpochStats {
+  std::size_t epoch = 0;       ///< 1-based
+  double lr = 0;               ///< learning rate used in this epoch
+  double loss = kNoValue;      ///< mean training loss over the epoch's batches (before each update)
+  double accuracy = kNoValue;  ///< running training accuracy over the epoch
+  double val_loss = kNoValue;
+  double val_accuracy = kNoValue;
+  double seconds = 0;
+  std::size_t samples = 0;
+};
+
+struct TrainOptions {
+  std::size_t epochs = 10;      ///< > 0
+  std::size_t batch_size = 32;  ///< 1 = online; 0 = full batch (needed by L-BFGS and iRPROP)
+  std::uint64_t seed = 0;       ///< epoch orders and dropout masks
+  double clip_norm = 0;         ///< > 0: scale gradients so their total L2 norm is at most this
+  double clip_value = 0;        ///< > 0: clamp every gradient entry to [-v, v]
+  /// Early stopping: "" (off), "loss", "val_loss" or "val_accuracy"; stops after `patience`
+  /// epochs without an improvement larger than min_delta, and restores the best weights.
+  std::string early_stopping;
+  std::size_t patience = 5;
+  double min_delta = 0;
+  bool restore_best = true;
+  void validate(bool has_validation) const;  ///< throws UsageError naming the option
+};
+
+template <class T>
+struct TrainCallbacks {
+  /// Before each epoch (1-based): where a schedule sets the learning rate.
+  std::function<void(std::size_t epoch, Optimizer<T>& opt)> before_epoch;
+  /// After each epoch: logs, reduce-on-plateau. Returning false stops training.
+  std::function<bool(const EpochStats&, Optimizer<T>& opt)> after_epoch;
+  Progress* progress = nullptr;
+};
+
+struct TrainResult {
+  std::vector<EpochStats> epochs;
+  std::size_t best_epoch = 0;  ///< the epoch whose weights the network holds at the end
+  bool stopped_early = false;
+};
+
+/// Trains net on `train` (validation on `val` when not null) with `opt`. Features pass through
+/// `scaler`; classification targets become one-hot rows. Throws UsageError when the data does not
+/// fit the network, DivergenceError naming the epoch and batch when the loss is not finite.
+template <class T>
+TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& train, const Dataset* val,
+                  const Scaler& scaler, const TrainOptions& opts, const TrainCallbacks<T>& cb = {});
+
+/// Loss and metrics of net on data, in batches of batch_size. Fills cm (classification) or rm
+/// (regression) when given; returns the mean loss over samples.
+template <class T>
+double evaluate(Network<T>& net, const Dataset& data, const Scaler& scaler, std::size_t batch_size,
+                ClassificationMetrics<T>* cm, RegressionMetrics<T>* rm);
+
+}  // namespace bp

@@ -1,0 +1,264 @@
+// Dataset construction, batch gathering, subsets, the seeded split and the per-epoch order.
+#include "backprop/data/dataset.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "backprop/error.hpp"
+#include "data/file_util.hpp"
+
+namespace bp {
+namespace {
+
+std::size_t rows_of(std::size_t count, std::size_t width, const char* what) {
+  if (width == 0) throw UsageError(std::string("Dataset: ") + what + " width must be >= 1");
+  if (count % width != 0)
+    throw UsageError(std::string("Dataset: ") + std::to_string(count) + " " + what +
+                     " values are not a multiple of the width " + std::to_string(width));
+  return count / width;
+}
+
+// SplitMix64 finaliser (Steele, Lea, Flood 2014): decorrelates the per-epoch seeds.
+std::uint64_t mix64(std::uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+void Dataset::check(std::size_t feature_count) const {
+  if (n_ == 0) throw UsageError("Dataset: no samples");
+  if (feature_count != n_ * i_)
+    throw UsageError("Dataset: " + std::to_string(feature_count) + " feature values for " +
+                     std::to_string(n_) + " samples of " + std::to_string(i_) + " features");
+  if (task_ == Task::kClassification) {
+    if (class_names_.empty()) throw UsageError("Dataset: classification needs >= 1 class name");
+    for (std::size_t n = 0; n < labels_.size(); ++n)
+      if (labels_[n] >= class_names_.size())
+        throw UsageError("Dataset: label " + std::to_string(labels_[n]) + " of sample " +
+                         std::to_string(n) + " is >= classes " +
+                         std::to_string(class_names_.size()));
+  }
+}
+
+Dataset Dataset::classification(std::size_t I, std::vector<std::uint8_t> features,
+                                std::vector<std::uint32_t> labels,
+                                std::vector<std::string> class_names) {
+  Dataset d;
+  d.n_ = labels.size();
+  d.i_ = I;
+  d.type_ = FeatureType::kU8;
+  d.u8_ = std::move(features);
+  d.labels_ = std::move(labels);
+  d.class_names_ = std::move(class_names);
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  d.check(d.u8_.size());
+  return d;
+}
+
+Dataset Dataset::classification(std::size_t I, std::vector<float> features,
+                                std::vector<std::uint32_t> labels,
+                                std::vector<std::string> class_names) {
+  Dataset d;
+  d.n_ = labels.size();
+  d.i_ = I;
+  d.type_ = FeatureType::kF32;
+  d.f32_ = std::move(features);
+  d.labels_ = std::move(labels);
+  d.class_names_ = std::move(class_names);
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  d.check(d.f32_.size());
+  return d;
+}
+
+Dataset Dataset::regression(std::size_t I, std::vector<std::uint8_t> features, std::size_t K,
+                            std::vector<float> targets) {
+  Dataset d;
+  d.n_ = rows_of(targets.size(), K, "target");
+  d.i_ = I;
+  d.type_ = FeatureType::kU8;
+  d.u8_ = std::move(features);
+  d.task_ = Task::kRegression;
+  d.k_ = K;
+  d.targets_ = std::move(targets);
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  d.check(d.u8_.size());
+  return d;
+}
+
+Dataset Dataset::regression(std::size_t I, std::vector<float> features, std::size_t K,
+                            std::vector<float> targets) {
+  Dataset d;
+  d.n_ = rows_of(targets.size(), K, "target");
+  d.i_ = I;
+  d.type_ = FeatureType::kF32;
+  d.f32_ = std::move(features);
+  d.task_ = Task::kRegression;
+  d.k_ = K;
+  d.targets_ = std::move(targets);
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  d.check(d.f32_.size());
+  return d;
+}
+
+template <class T>
+void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>& y) const {
+  const std::size_t nb = rows.size();
+  const std::size_t W = target_width();
+  x.resize(nb, i_);
+  y.resize(nb, W);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t n = rows[b];
+    if (n >= n_)
+      throw UsageError("Dataset::gather: row " + std::to_string(n) + " out of range for " +
+                       std::to_string(n_) + " samples");
+    T* x_b = x.data() + b * i_;  // row b of the batch
+    if (type_ == FeatureType::kU8) {
+      const std::uint8_t* src = u8_.data() + n * i_;
+      for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
+    } else {
+      const float* src = f32_.data() + n * i_;
+      for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
+    }
+    T* y_b = y.data() + b * W;
+    if (task_ == Task::kClassification) {
+      for (std::size_t c = 0; c < W; ++c) y_b[c] = T(0);
+      y_b[labels_[n]] = T(1);
+    } else {
+      const float* src = targets_.data() + n * k_;
+      for (std::size_t k = 0; k < k_; ++k) y_b[k] = static_cast<T>(src[k]);
+    }
+  }
+}
+
+template void Dataset::gather<float>(std::span<const std::size_t>, Matrix<float>&,
+                                     Matrix<float>&) const;
+template void Dataset::gather<double>(std::span<const std::size_t>, Matrix<double>&,
+                                      Matrix<double>&) const;
+
+Dataset Dataset::subset(std::span<const std::size_t> rows) const {
+  if (rows.empty()) throw UsageError("Dataset::subset: no rows selected");
+  Dataset d;
+  d.n_ = rows.size();
+  d.i_ = i_;
+  d.type_ = type_;
+  d.task_ = task_;
+  d.class_names_ = class_names_;
+  d.k_ = k_;
+  if (type_ == FeatureType::kU8)
+    d.u8_.reserve(rows.size() * i_);
+  else
+    d.f32_.reserve(rows.size() * i_);
+  for (const std::size_t n : rows) {
+    if (n >= n_)
+      throw UsageError("Dataset::subset: row " + std::to_string(n) + " out of range for " +
+                       std::to_string(n_) + " samples");
+    const auto first = static_cast<std::ptrdiff_t>(n * i_);
+    const auto last = static_cast<std::ptrdiff_t>((n + 1) * i_);
+    if (type_ == FeatureType::kU8)
+      d.u8_.insert(d.u8_.end(), u8_.begin() + first, u8_.begin() + last);
+    else
+      d.f32_.insert(d.f32_.end(), f32_.begin() + first, f32_.begin() + last);
+    if (task_ == Task::kClassification) {
+      d.labels_.push_back(labels_[n]);
+    } else {
+      const auto t0 = static_cast<std::ptrdiff_t>(n * k_);
+      const auto t1 = static_cast<std::ptrdiff_t>((n + 1) * k_);
+      d.targets_.insert(d.targets_.end(), targets_.begin() + t0, targets_.begin() + t1);
+    }
+  }
+  return d;
+}
+
+Dataset::Split Dataset::split(double validation_fraction, std::uint64_t seed) const {
+  if (!(validation_fraction >= 0.0 && validation_fraction < 1.0))
+    throw UsageError("Dataset::split: validation_fraction = " +
+                     data_detail::format_double(validation_fraction) + " must be in [0, 1)");
+  const auto n_val =
+      static_cast<std::size_t>(std::llround(validation_fraction * static_cast<double>(n_)));
+  if (n_val >= n_)
+    throw UsageError("Dataset::split: validation_fraction = " +
+                     data_detail::format_double(validation_fraction) + " leaves no training samples of " +
+                     std::to_string(n_));
+  std::vector<std::size_t> perm(n_);
+  for (std::size_t n = 0; n < n_; ++n) perm[n] = n;
+  std::mt19937_64 rng(seed);
+  shuffle_indices(perm, rng);
+  const auto cut = static_cast<std::ptrdiff_t>(n_val);
+  std::sort(perm.begin(), perm.begin() + cut);
+  std::sort(perm.begin() + cut, perm.end());
+  Split s;
+  s.train = subset(std::span<const std::size_t>(perm).subspan(n_val));
+  if (n_val > 0) s.validation = subset(std::span<const std::size_t>(perm).first(n_val));
+  return s;
+}
+
+Dataset one_hot_to_classes(const Dataset& data) {
+  if (data.is_classification())
+    throw UsageError("one_hot_to_classes: the dataset is already classification");
+  const std::size_t K = data.target_width();
+  if (K < 2) throw UsageError("one_hot_to_classes: needs K >= 2 target columns, got " +
+                              std::to_string(K));
+  const auto t = data.targets();
+  std::vector<std::uint32_t> labels(data.size());
+  for (std::size_t n = 0; n < data.size(); ++n) {
+    const float* t_n = t.data() + n * K;
+    std::size_t best = 0;
+    std::size_t ties = 1;
+    for (std::size_t k = 1; k < K; ++k) {
+      if (t_n[k] > t_n[best]) {
+        best = k;
+        ties = 1;
+      } else if (t_n[k] == t_n[best]) {
+        ++ties;
+      }
+    }
+    if (ties != 1)
+      throw DataError("one_hot_to_classes: sample " + std::to_string(n) +
+                      ": expected one largest target, found " + std::to_string(ties) + " equal");
+    labels[n] = static_cast<std::uint32_t>(best);
+  }
+  std::vector<std::string> names(K);
+  for (std::size_t k = 0; k < K; ++k) names[k] = std::to_string(k);
+  const std::size_t I = data.features();
+  if (data.feature_type() == FeatureType::kU8) {
+    const auto f = data.features_u8();
+    return Dataset::classification(I, std::vector<std::uint8_t>(f.begin(), f.end()),
+                                   std::move(labels), std::move(names));
+  }
+  const auto f = data.features_f32();
+  return Dataset::classification(I, std::vector<float>(f.begin(), f.end()), std::move(labels),
+                                 std::move(names));
+}
+
+void shuffle_indices(std::span<std::size_t> v, std::mt19937_64& rng) {
+  for (std::size_t k = v.size(); k > 1; --k) {
+    // Uniform j in [0, k): reject the top partial block of 2^64 so every j is equally likely.
+    const std::uint64_t bound = k;
+    const std::uint64_t limit = std::uint64_t(0) - (std::uint64_t(0) - bound) % bound;
+    std::uint64_t r = rng();
+    while (limit != 0 && r >= limit) r = rng();
+    const auto j = static_cast<std::size_t>(r % bound);
+    std::swap(v[k - 1], v[j]);
+  }
+}
+
+BatchOrder::BatchOrder(std::size_t n, std::uint64_t seed, bool shuffle)
+    : seed_(seed), shuffle_(shuffle), order_(n) {
+  for (std::size_t k = 0; k < n; ++k) order_[k] = k;
+}
+
+std::span<const std::size_t> BatchOrder::order(std::uint64_t epoch) {
+  for (std::size_t k = 0; k < order_.size(); ++k) order_[k] = k;
+  if (shuffle_) {
+    std::mt19937_64 rng(mix64(seed_ ^ mix64(epoch)));
+    shuffle_indices(order_, rng);
+  }
+  return order_;
+}
+
+}  // namespace bp

@@ -1,0 +1,383 @@
+// `backprop train`: data in, a trained model file out, with progress and an optional CSV log.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "backprop/backprop.hpp"
+#include "backprop/data/dataset.hpp"
+#include "backprop/optim/options.hpp"
+#include "backprop/optim/schedule.hpp"
+#include "backprop/trainer.hpp"
+#include "commands.hpp"
+#include "data_args.hpp"
+#include "train_config.hpp"
+
+namespace bp::cli {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+Json train_defaults() {
+  Json d = data_defaults();
+  d["layers"] = Json::array({784, 256, 128, 10});
+  d["activation"] = "relu";
+  d["output_activation"] = "auto";
+  d["loss"] = "cross-entropy";
+  d["dropout"] = 0.0;
+  d["init"] = "auto";
+  d["preprocess"] = "standard";
+  d["precision"] = "float";
+  d["seed"] = nullptr;
+  d["threads"] = 0;
+  d["epochs"] = 20;
+  d["batch_size"] = "128";
+  d["optimizer"] = "adam";
+  d["lr"] = nullptr;
+  d["momentum"] = 0.0;
+  d["nesterov"] = false;
+  d["beta1"] = 0.9;
+  d["beta2"] = 0.999;
+  d["eps"] = nullptr;
+  d["weight_decay"] = nullptr;
+  d["amsgrad"] = false;
+  d["alpha"] = 0.99;
+  d["centered"] = false;
+  d["rho"] = 0.9;
+  d["lr_decay"] = 0.0;
+  d["history_size"] = 100;
+  d["max_iter"] = 20;
+  d["line_search"] = "";
+  d["schedule"] = "none";
+  d["step_size"] = 10;
+  d["gamma"] = 0.1;
+  d["warmup_epochs"] = 0;
+  d["min_lr"] = 0.0;
+  d["plateau_factor"] = 0.1;
+  d["plateau_patience"] = 10;
+  d["validation_split"] = 0.0;
+  d["early_stopping"] = "";
+  d["patience"] = 5;
+  d["min_delta"] = 0.0;
+  d["clip_norm"] = 0.0;
+  d["clip_value"] = 0.0;
+  d["metrics_log"] = "";
+  d["output"] = "model.bpm";
+  d["verbose"] = -1;
+  return d;
+}
+
+std::map<std::string, std::string> train_help() {
+  std::map<std::string, std::string> h = {
+      {"layers", "Layer sizes, inputs first, e.g. 784,256,128,10"},
+      {"activation", "Hidden-layer activation: identity, sigmoid, tanh, relu, leaky-relu, elu, softplus, softmax"},
+      {"output_activation", "Output activation; auto = softmax for cross-entropy, sigmoid for binary-cross-entropy, else identity"},
+      {"loss", "Loss: half-sse, mse, cross-entropy, binary-cross-entropy"},
+      {"dropout", "Dropout probability on every hidden layer's output while training"},
+      {"init", "Initialization: auto (he-uniform for relu-like, xavier-uniform else) or a name (see docs/initialization.md)"},
+      {"preprocess", "Feature scaling saved in the model: none, minmax, standard"},
+      {"precision", "Scalar type of training and of the saved weights: float or double"},
+      {"seed", "Random seed (drawn and printed when not given; saved with the model)"},
+      {"threads", "Threads for the matrix products; 0 = all cores"},
+      {"epochs", "Passes over the training data"},
+      {"batch_size", "Samples per update: 1 = online, N, or full"},
+      {"optimizer", "sgd, adam, adamw, rmsprop, adagrad, adadelta, rprop (iRPROP-), irprop+, lbfgs"},
+      {"lr", "Learning rate (default: the optimizer's)"},
+      {"momentum", "SGD/RMSProp momentum"},
+      {"nesterov", "SGD Nesterov momentum"},
+      {"beta1", "Adam beta1"},
+      {"beta2", "Adam beta2"},
+      {"eps", "Adam/RMSProp/Adagrad/Adadelta epsilon (default: the optimizer's)"},
+      {"weight_decay", "L2 weight decay (decoupled for adamw; default: the optimizer's)"},
+      {"amsgrad", "Adam/AdamW: AMSGrad variant"},
+      {"alpha", "RMSProp smoothing constant"},
+      {"centered", "RMSProp: centered variant"},
+      {"rho", "Adadelta rho"},
+      {"lr_decay", "Adagrad learning-rate decay"},
+      {"history_size", "L-BFGS history size"},
+      {"max_iter", "L-BFGS iterations per step"},
+      {"line_search", "L-BFGS line search: empty or strong_wolfe"},
+      {"schedule", "Learning-rate schedule: none, step, exponential, cosine, plateau"},
+      {"step_size", "step schedule: epochs between decays"},
+      {"gamma", "step/exponential schedule: decay factor"},
+      {"warmup_epochs", "cosine schedule: linear warm-up epochs"},
+      {"min_lr", "cosine/plateau schedule: lowest learning rate"},
+      {"plateau_factor", "plateau schedule: factor applied on a plateau"},
+      {"plateau_patience", "plateau schedule: epochs without improvement before reducing"},
+      {"validation_split", "Fraction of the training data held out for validation (seeded)"},
+      {"early_stopping", "Stop on: loss, val_loss or val_accuracy (restores the best weights); empty = off"},
+      {"patience", "Early stopping: epochs without improvement"},
+      {"min_delta", "Early stopping: smallest change that counts as an improvement"},
+      {"clip_norm", "Clip gradients to this total L2 norm; 0 = off"},
+      {"clip_value", "Clip every gradient entry to [-v, v]; 0 = off"},
+      {"metrics_log", "CSV file with one row per epoch"},
+      {"output", "Where to save the trained model"},
+      {"verbose", "0 silent, 1 live bar, 2 one line per epoch; -1 = 1 on a terminal, else 2"},
+  };
+  add_data_help(h);
+  return h;
+}
+
+template <class V>
+V get(const Json& cfg, const char* key) {
+  return cfg.at(key).get<V>();
+}
+
+// The config value with the error type of where it came from.
+struct Checker {
+  const ConfigFlags& flags;
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (flags.from_file(key)) throw ConfigError("config key '" + key + "': " + what);
+    throw UsageError(flag + ": " + what);
+  }
+};
+
+std::size_t parse_batch(const Json& v, const Checker& chk) {
+  const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  if (s == "full") return 0;
+  std::size_t pos = 0;
+  long long b = 0;
+  try {
+    b = std::stoll(s, &pos);
+  } catch (const std::exception&) {
+    pos = std::string::npos;
+  }
+  if (pos != s.size() || b <= 0) chk.fail("batch_size", "'" + s + "'; expected a positive integer or 'full'");
+  return static_cast<std::size_t>(b);
+}
+
+void set_threads(long threads, const Checker& chk) {
+  if (threads < 0) chk.fail("threads", std::to_string(threads) + "; expected 0 (all cores) or a positive count");
+  set_num_threads(static_cast<std::size_t>(threads));
+}
+
+template <class T>
+int run_train_as(Json cfg, const ConfigFlags& flags) {
+  const Checker chk{flags};
+  resolve_dataset_shortcut(cfg);
+  // Seed: drawn when not given, and recorded in the resolved config and the model.
+  if (cfg["seed"].is_null()) cfg["seed"] = std::random_device{}() & 0xffffffffu;
+  if (!cfg["seed"].is_number_unsigned() && !cfg["seed"].is_number_integer())
+    chk.fail("seed", "expected a non-negative integer");
+  if (cfg["seed"].is_number_integer() && cfg["seed"].get<long long>() < 0)
+    chk.fail("seed", "expected a non-negative integer");
+  const auto seed = cfg["seed"].get<std::uint64_t>();
+  set_threads(get<long>(cfg, "threads"), chk);
+  const int verbose = get<int>(cfg, "verbose");
+  if (verbose < -1 || verbose > 2) chk.fail("verbose", std::to_string(verbose) + "; expected -1, 0, 1 or 2");
+  std::FILE* log = stderr;
+  const bool live = verbose == 1 || (verbose == -1 && Progress::is_terminal(stderr));
+
+  // Data.
+  if (get<std::string>(cfg, "train").empty())
+    chk.fail("train", "no training data; give --train FILE or --dataset fashion-mnist");
+  Dataset all = load_dataset(cfg, get<std::string>(cfg, "train"), get<std::string>(cfg, "train_labels"), {});
+  const double vsplit = get<double>(cfg, "validation_split");
+  if (!(vsplit >= 0 && vsplit < 1)) chk.fail("validation_split", std::to_string(vsplit) + "; expected a fraction in [0, 1)");
+  Dataset train_set, val_set;
+  if (vsplit > 0) {
+    auto split = all.split(vsplit, seed);
+    train_set = std::move(split.train);
+    val_set = std::move(split.validation);
+  } else {
+    train_set = std::move(all);
+  }
+
+  // Network.
+  std::vector<std::size_t> sizes = get<std::vector<std::size_t>>(cfg, "layers");
+  if (sizes.size() < 2) chk.fail("layers", "expected at least two sizes (inputs and outputs)");
+  for (std::size_t s : sizes)
+    if (s == 0) chk.fail("layers", "a layer of size 0; every layer needs at least one unit");
+  if (sizes.front() != train_set.features())
+    chk.fail("layers", "the first size is " + std::to_string(sizes.front()) + " but the data has " +
+                           std::to_string(train_set.features()) + " features per sample");
+  if (sizes.back() != train_set.target_width())
+    chk.fail("layers", "the last size is " + std::to_string(sizes.back()) + " but the data has " +
+                           std::to_string(train_set.target_width()) +
+                           (train_set.is_classification() ? " classes" : " targets"));
+  const Loss loss = parse_loss(get<std::string>(cfg, "loss"));
+  const Activation hidden = parse_activation(get<std::string>(cfg, "activation"));
+  const std::string out_name = get<std::string>(cfg, "output_activation");
+  const Activation out_act = out_name != "auto"                      ? parse_activation(out_name)
+                             : loss == Loss::kSoftmaxCrossEntropy  ? Activation::kSoftmax
+                             : loss == Loss::kBinaryCrossEntropy   ? Activation::kSigmoid
+                                                                   : Activation::kIdentity;
+  const double dropout = get<double>(cfg, "dropout");
+  if (!(dropout >= 0 && dropout < 1)) chk.fail("dropout", std::to_string(dropout) + "; expected a probability in [0, 1)");
+  Network<T> net;
+  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+    const bool last = l + 2 == sizes.size();
+    net.add({.in = sizes[l], .out = sizes[l + 1], .activation = last ? out_act : hidden,
+             .dropout = last ? 0.0 : dropout});
+  }
+  net.set_loss(loss);
+  InitOptions init;
+  std::string init_name = get<std::string>(cfg, "init");
+  if (init_name == "auto")
+    init_name = (hidden == Activation::kRelu || hidden == Activation::kLeakyRelu || hidden == Activation::kElu)
+                    ? "he-uniform" : "xavier-uniform";
+  init.kind = parse_init(init_name);
+  init_network(net, init, seed);
+  Scaler scaler(parse_scaler_kind(get<std::string>(cfg, "preprocess")));
+  scaler.fit(train_set);
+
+  // Optimizer and schedule.
+  OptimizerOptions oo;
+  oo.name = get<std::string>(cfg, "optimizer");
+  if (!cfg["lr"].is_null()) oo.lr = get<double>(cfg, "lr");
+  if (!cfg["eps"].is_null()) oo.eps = get<double>(cfg, "eps");
+  if (!cfg["weight_decay"].is_null()) oo.weight_decay = get<double>(cfg, "weight_decay");
+  oo.momentum = get<double>(cfg, "momentum");
+  oo.nesterov = get<bool>(cfg, "nesterov");
+  oo.beta1 = get<double>(cfg, "beta1");
+  oo.beta2 = get<double>(cfg, "beta2");
+  oo.amsgrad = get<bool>(cfg, "amsgrad");
+  oo.alpha = get<double>(cfg, "alpha");
+  oo.centered = get<bool>(cfg, "centered");
+  oo.rho = get<double>(cfg, "rho");
+  oo.lr_decay = get<double>(cfg, "lr_decay");
+  oo.history_size = get<std::size_t>(cfg, "history_size");
+  oo.max_iter = get<std::size_t>(cfg, "max_iter");
+  oo.line_search_fn = get<std::string>(cfg, "line_search");
+  auto opt = make_optimizer<T>(oo);  // validates
+  cfg["lr"] = oo.lr_or_default();
+  const double base_lr = oo.lr_or_default();
+  const std::size_t epochs = get<std::size_t>(cfg, "epochs");
+
+  TrainOptions to;
+  to.epochs = epochs;
+  to.batch_size = parse_batch(cfg["batch_size"], chk);
+  to.seed = seed;
+  to.clip_norm = get<double>(cfg, "clip_norm");
+  to.clip_value = get<double>(cfg, "clip_value");
+  to.early_stopping = get<std::string>(cfg, "early_stopping");
+  to.patience = get<std::size_t>(cfg, "patience");
+  to.min_delta = get<double>(cfg, "min_delta");
+  to.validate(vsplit > 0);
+
+  TrainCallbacks<T> cb;
+  const std::string schedule = get<std::string>(cfg, "schedule");
+  std::unique_ptr<ReduceOnPlateau> plateau;
+  if (schedule == "step") {
+    StepSchedule s{base_lr, get<std::size_t>(cfg, "step_size"), get<double>(cfg, "gamma")};
+    s.validate();
+    cb.before_epoch = [s](std::size_t e, Optimizer<T>& o) { o.set_lr(s.lr_at(e - 1)); };
+  } else if (schedule == "exponential") {
+    ExponentialSchedule s{base_lr, get<double>(cfg, "gamma")};
+    s.validate();
+    cb.before_epoch = [s](std::size_t e, Optimizer<T>& o) { o.set_lr(s.lr_at(e - 1)); };
+  } else if (schedule == "cosine") {
+    CosineWarmupSchedule s{base_lr, get<std::size_t>(cfg, "warmup_epochs"), epochs, get<double>(cfg, "min_lr")};
+    s.validate();
+    cb.before_epoch = [s](std::size_t e, Optimizer<T>& o) { o.set_lr(s.lr_at(e - 1)); };
+  } else if (schedule == "plateau") {
+    PlateauOptions po;
+    po.factor = get<double>(cfg, "plateau_factor");
+    po.patience = get<std::size_t>(cfg, "plateau_patience");
+    po.min_lr = get<double>(cfg, "min_lr");
+    po.validate();
+    plateau = std::make_unique<ReduceOnPlateau>(base_lr, po);
+  } else if (schedule != "none") {
+    chk.fail("schedule", "'" + schedule + "'; expected none, step, exponential, cosine or plateau");
+  }
+
+  // Outputs: check now that they can be written, before spending the training time.
+  const std::string out_path = get<std::string>(cfg, "output");
+  if (out_path.empty()) chk.fail("output", "empty path");
+  const std::string log_path = get<std::string>(cfg, "metrics_log");
+  std::ofstream csv;
+  if (!log_path.empty()) {
+    csv.open(log_path, std::ios::trunc);
+    if (!csv) throw CantCreateError(log_path + ": cannot create the metrics log");
+    csv << "epoch,lr,loss,accuracy,val_loss,val_accuracy,seconds\n";
+  }
+  cb.after_epoch = [&](const EpochStats& s, Optimizer<T>& o) {
+    if (csv.is_open()) {
+      auto num = [](double v) { return std::isnan(v) ? std::string() : std::to_string(v); };
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.9g", s.loss);
+      csv << s.epoch << ',' << s.lr << ',' << buf << ',' << num(s.accuracy) << ',' << num(s.val_loss) << ','
+          << num(s.val_accuracy) << ',' << s.seconds << '\n';
+      csv.flush();
+      if (!csv) throw IoError(log_path + ": write failed");
+    }
+    if (plateau) o.set_lr(plateau->step(std::isnan(s.val_loss) ? s.loss : s.val_loss));
+    return true;
+  };
+  Progress progress(log, live);
+  if (verbose != 0) cb.progress = &progress;
+
+  if (verbose != 0)
+    std::fprintf(log, "backprop train: %zu samples (%zu for validation), network %s, %zu parameters, seed %llu\n",
+                 train_set.size(), val_set.size(), [&] {
+                   std::string s;
+                   for (std::size_t v : sizes) s += (s.empty() ? "" : "-") + std::to_string(v);
+                   return s;
+                 }().c_str(), net.parameter_count(), static_cast<unsigned long long>(seed));
+  const auto t0 = std::chrono::steady_clock::now();
+  const TrainResult r = train(net, *opt, train_set, vsplit > 0 ? &val_set : nullptr, scaler, to, cb);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  ModelInfo info;
+  info.preprocessing = to_preprocessing(scaler);
+  if (train_set.is_classification()) info.class_names = train_set.class_names();
+  info.seed = seed;
+  info.config_json = cfg.dump();
+  save_model(out_path, net, info);
+
+  if (verbose != 0) {
+    std::fprintf(log, "trained %zu epoch(s) in %s%s\n", r.epochs.size(), Progress::format_duration(secs).c_str(),
+                 r.stopped_early ? (" (early stop; weights of epoch " + std::to_string(r.best_epoch) + ")").c_str() : "");
+  }
+  // The test set, when there is one.
+  const std::string test = get<std::string>(cfg, "test");
+  if (!test.empty()) {
+    const Dataset test_set = load_dataset(cfg, test, get<std::string>(cfg, "test_labels"),
+                                          train_set.is_classification() ? train_set.class_names()
+                                                                        : std::vector<std::string>{});
+    if (test_set.is_classification()) {
+      ClassificationMetrics<T> cm(test_set.classes());
+      const double tl = evaluate<T>(net, test_set, scaler, 1024, &cm, nullptr);
+      std::printf("test: loss %.4f, accuracy %.4f (%zu samples)\n", tl, cm.accuracy(), test_set.size());
+    } else {
+      RegressionMetrics<T> rm(test_set.target_width());
+      const double tl = evaluate<T>(net, test_set, scaler, 1024, nullptr, &rm);
+      std::printf("test: loss %.6g, mse %.6g, mae %.6g, r2 %.4f (%zu samples)\n", tl, rm.mse(), rm.mae(), rm.r2(),
+                  test_set.size());
+    }
+  }
+  std::printf("model saved to %s\n", out_path.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void register_train(CLI::App& app, Run& run) {
+  CLI::App* cmd = app.add_subcommand("train", "Train a network on data and save the model");
+  auto config = std::make_shared<std::string>();
+  auto print = std::make_shared<bool>(false);
+  cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
+  cmd->add_flag("--print-config", *print, "Print the resolved configuration as JSON and exit");
+  auto flags = std::make_shared<ConfigFlags>(cmd, train_defaults(), train_help());
+  cmd->callback([&run, flags, config, print] {
+    run = [flags, config, print] {
+      Json cfg = flags->resolve(*config);
+      if (*print) {
+        resolve_dataset_shortcut(cfg);
+        std::printf("%s\n", cfg.dump(2).c_str());
+        return 0;
+      }
+      const std::string precision = cfg["precision"].get<std::string>();
+      if (precision == "float") return run_train_as<float>(cfg, *flags);
+      if (precision == "double") return run_train_as<double>(cfg, *flags);
+      throw UsageError("--precision '" + precision + "'; expected float or double");
+    };
+  });
+}
+
+}  // namespace bp::cli

@@ -1,0 +1,141 @@
+// Dataset loading for the CLI: format detection and the shared data keys.
+#include "data_args.hpp"
+
+#include "backprop/data/csv.hpp"
+#include "backprop/data/fann.hpp"
+#include "backprop/data/idx.hpp"
+#include "backprop/data/npy.hpp"
+#include "backprop/error.hpp"
+
+namespace bp::cli {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string detect_format(const std::string& path) {
+  std::string p = path;
+  if (ends_with(p, ".gz")) p = p.substr(0, p.size() - 3);
+  if (ends_with(p, ".csv") || ends_with(p, ".tsv") || ends_with(p, ".txt")) return "csv";
+  if (ends_with(p, ".npy")) return "npy";
+  if (ends_with(p, ".data") || ends_with(p, ".fann") || ends_with(p, ".train") || ends_with(p, ".test"))
+    return "fann";
+  if (p.find("idx") != std::string::npos || ends_with(p, "-ubyte") || ends_with(p, ".idx")) return "idx";
+  throw UsageError(path + ": cannot tell the format from the file name; give --format csv, idx, npy or fann");
+}
+
+const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+}  // namespace
+
+Json data_defaults() {
+  Json d;
+  d["dataset"] = "";
+  d["train"] = "";
+  d["train_labels"] = "";
+  d["test"] = "";
+  d["test_labels"] = "";
+  d["format"] = "auto";
+  d["task"] = "classification";
+  d["label_column"] = "";
+  d["targets"] = 1;
+  d["header"] = "auto";
+  d["delimiter"] = ",";
+  return d;
+}
+
+void add_data_help(std::map<std::string, std::string>& h) {
+  h["dataset"] = "Named dataset: fashion-mnist (Debian's dataset-fashion-mnist) sets --train/--test";
+  h["train"] = "Training data: CSV, IDX images (plain or .gz), NPY features, or FANN .data";
+  h["train_labels"] = "Labels (IDX) or targets (NPY) of the training data";
+  h["test"] = "Test data, evaluated after training";
+  h["test_labels"] = "Labels (IDX) or targets (NPY) of the test data";
+  h["format"] = "Data format: auto (by file name), csv, idx, npy, fann";
+  h["task"] = "classification or regression";
+  h["label_column"] = "CSV label column: a header name or a 0-based index (negative from the end); default last";
+  h["targets"] = "Regression: number of target columns (the last ones) or outputs";
+  h["header"] = "CSV header row: auto, yes, no";
+  h["delimiter"] = "CSV delimiter: ',', ';' or tab";
+}
+
+void resolve_dataset_shortcut(Json& cfg) {
+  const std::string name = cfg["dataset"].get<std::string>();
+  if (name.empty()) return;
+  if (name != "fashion-mnist")
+    throw UsageError("--dataset '" + name + "'; expected fashion-mnist (or give --train FILE)");
+  const std::string dir = kFashionMnistDir;
+  if (cfg["train"].get<std::string>().empty()) {
+    cfg["train"] = dir + "/train-images-idx3-ubyte.gz";
+    cfg["train_labels"] = dir + "/train-labels-idx1-ubyte.gz";
+  }
+  if (cfg["test"].get<std::string>().empty()) {
+    cfg["test"] = dir + "/t10k-images-idx3-ubyte.gz";
+    cfg["test_labels"] = dir + "/t10k-labels-idx1-ubyte.gz";
+  }
+}
+
+Dataset load_dataset(const Json& cfg, const std::string& path, const std::string& labels,
+                     const std::vector<std::string>& class_names) {
+  std::string format = cfg["format"].get<std::string>();
+  if (format == "auto") format = detect_format(path);
+  const std::string task_name = cfg["task"].get<std::string>();
+  if (task_name != "classification" && task_name != "regression")
+    throw UsageError("--task '" + task_name + "'; expected classification or regression");
+  const Task task = task_name == "classification" ? Task::kClassification : Task::kRegression;
+  const bool fashion = cfg["dataset"].get<std::string>() == "fashion-mnist";
+  if (format == "idx" || format == "npy") {
+    if (labels.empty())
+      throw UsageError(path + ": " + format + " features need their labels/targets file (--train-labels / --test-labels)");
+    if (format == "idx") {
+      if (task != Task::kClassification) throw UsageError("--task regression is not available for IDX data");
+      IdxOptions o;
+      o.class_names = !class_names.empty() ? class_names : fashion ? kFashionMnistClasses : std::vector<std::string>{};
+      return load_idx(path, labels, o);
+    }
+    NpyOptions o;
+    o.task = task;
+    o.class_names = class_names;
+    return load_npy(path, labels, o);
+  }
+  if (format == "csv") {
+    CsvOptions o;
+    const std::string header = cfg["header"].get<std::string>();
+    o.header = header == "yes" ? CsvOptions::Header::kYes : header == "no" ? CsvOptions::Header::kNo
+                                                                        : CsvOptions::Header::kAuto;
+    if (header != "yes" && header != "no" && header != "auto")
+      throw UsageError("--header '" + header + "'; expected auto, yes or no");
+    const std::string delim = cfg["delimiter"].get<std::string>();
+    if (delim == "tab" || delim == "\\t" || delim == "\t") o.delimiter = '\t';
+    else if (delim.size() == 1) o.delimiter = delim[0];
+    else throw UsageError("--delimiter '" + delim + "'; expected one character or 'tab'");
+    o.task = task;
+    const std::string label = cfg["label_column"].get<std::string>();
+    if (!label.empty()) {
+      std::size_t pos = 0;
+      long idx = 0;
+      try {
+        idx = std::stol(label, &pos);
+      } catch (const std::exception&) {
+        pos = 0;
+      }
+      if (pos == label.size()) o.label_index = idx;
+      else o.label_name = label;
+    }
+    o.target_columns = cfg["targets"].get<std::size_t>();
+    o.class_names = class_names;
+    o.validate();
+    return load_csv(path, o);
+  }
+  if (format == "fann") {
+    Dataset d = load_fann(path);
+    return task == Task::kClassification ? one_hot_to_classes(d) : d;
+  }
+  throw UsageError("--format '" + format + "'; expected auto, csv, idx, npy or fann");
+}
+
+}  // namespace bp::cli

@@ -1,0 +1,31 @@
+// Loading datasets from the CLI's data keys (format detection, the fashion-mnist shortcut).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backprop/data/dataset.hpp"
+
+namespace bp::cli {
+
+/// Where Debian's dataset-fashion-mnist package puts the files.
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+/// The data keys every data-reading subcommand shares, with their defaults and help.
+nlohmann::ordered_json data_defaults();
+void add_data_help(std::map<std::string, std::string>& help);
+
+/// Resolves the `dataset` shortcut: fills train/test paths for "fashion-mnist". Throws UsageError
+/// for an unknown dataset name.
+void resolve_dataset_shortcut(nlohmann::ordered_json& cfg);
+
+/// Loads `path` (and `labels` for IDX/NPY) in the format given by cfg["format"] ("auto": by file
+/// name), with the CSV and task keys of cfg. class_names, when not empty, fixes the label mapping
+/// (a test set must use the training set's).
+Dataset load_dataset(const nlohmann::ordered_json& cfg, const std::string& path, const std::string& labels,
+                     const std::vector<std::string>& class_names);
+
+}  // namespace bp::cli

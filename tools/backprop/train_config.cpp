@@ -1,0 +1,159 @@
+// Config resolution: defaults, then a JSON file, then flags; every value type-checked by key.
+#include "train_config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "backprop/atomic_file.hpp"
+#include "backprop/error.hpp"
+
+namespace bp::cli {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+std::string flag_of(const std::string& key) {
+  std::string f = "--" + key;
+  for (auto& c : f)
+    if (c == '_') c = '-';
+  return f;
+}
+
+std::string type_name(const Json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "an array";
+  return "an object";
+}
+
+// Whether `v` may replace the default `d` (same JSON kind; integers accepted for numbers; null
+// and numbers interchangeable for optional numbers whose default is null; arrays of integers).
+bool compatible(const Json& d, const Json& v) {
+  if (d.is_null()) return v.is_null() || v.is_number() || v.is_string();
+  if (d.is_boolean()) return v.is_boolean();
+  if (d.is_number_integer() || d.is_number_unsigned()) return v.is_number_integer() || v.is_number_unsigned();
+  if (d.is_number()) return v.is_number();
+  if (d.is_string()) return v.is_string() || v.is_number();  // "128" or 128 for batch_size
+  if (d.is_array()) {
+    if (!v.is_array()) return false;
+    for (const auto& e : v)
+      if (!e.is_number_unsigned() && !e.is_number_integer()) return false;
+    return true;
+  }
+  return false;
+}
+
+// Parses a flag's text into the JSON kind of its default.
+Json parse_flag(const std::string& key, const Json& d, const std::string& text) {
+  auto bad = [&](const char* expected) -> Json {
+    throw UsageError(flag_of(key) + " '" + text + "': expected " + expected);
+  };
+  if (d.is_boolean()) {
+    if (text == "true" || text == "1" || text.empty()) return true;
+    if (text == "false" || text == "0") return false;
+    return bad("true or false");
+  }
+  if (d.is_array()) {
+    Json arr = Json::array();
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      std::size_t pos = 0;
+      unsigned long long v = 0;
+      try {
+        v = std::stoull(item, &pos);
+      } catch (const std::exception&) {
+        pos = std::string::npos;
+      }
+      if (pos != item.size() || item.empty() || item[0] == '-') return bad("comma-separated positive integers, e.g. 784,256,10");
+      arr.push_back(v);
+    }
+    return arr;
+  }
+  if (d.is_null()) {  // an optional number: an integer when it reads as one
+    std::size_t pos = 0;
+    try {
+      const unsigned long long u = std::stoull(text, &pos);
+      if (pos == text.size() && !text.empty() && text[0] != '-') return u;
+    } catch (const std::exception&) {
+    }
+  }
+  if (d.is_number_integer() || d.is_number_unsigned()) {
+    std::size_t pos = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(text, &pos);
+    } catch (const std::exception&) {
+      pos = std::string::npos;
+    }
+    if (pos != text.size()) return bad("an integer");
+    return v;
+  }
+  if (d.is_number() || d.is_null()) {
+    std::size_t pos = 0;
+    double v = 0;
+    try {
+      v = std::stod(text, &pos);
+    } catch (const std::exception&) {
+      pos = std::string::npos;
+    }
+    if (pos != text.size()) return bad("a number");
+    return v;
+  }
+  return text;
+}
+
+}  // namespace
+
+ConfigFlags::ConfigFlags(CLI::App* cmd, Json defaults, const std::map<std::string, std::string>& help)
+    : defaults_(std::move(defaults)) {
+  for (const auto& [key, value] : defaults_.items()) {
+    std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    if (value.is_array()) {
+      shown.clear();
+      for (const auto& e : value) shown += (shown.empty() ? "" : ",") + e.dump();
+    }
+    const auto h = help.find(key);
+    std::string desc = h == help.end() ? key : h->second;
+    if (!shown.empty() && shown != "null") desc += " [default: " + shown + "]";
+    auto* opt = cmd->add_option_function<std::string>(
+        flag_of(key), [this, k = key](const std::string& text) { given_[k] = text; }, desc);
+    if (value.is_boolean()) opt->expected(0, 1)->default_str("");
+    options_[key] = opt;
+  }
+}
+
+Json ConfigFlags::resolve(const std::string& config_path) const {
+  Json cfg = defaults_;
+  file_keys_.clear();
+  if (!config_path.empty()) {
+    const std::string text = read_file(config_path);
+    Json file;
+    try {
+      file = Json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw ConfigError(config_path + ": byte " + std::to_string(e.byte) + ": not valid JSON (" +
+                        std::string(e.what()).substr(std::string(e.what()).find(']') + 2) + ")");
+    }
+    if (!file.is_object()) throw ConfigError(config_path + ": expected a JSON object, found " + type_name(file));
+    for (const auto& [key, value] : file.items()) {
+      if (!cfg.contains(key)) throw ConfigError(config_path + ": unknown key '" + key + "' (see --print-config)");
+      if (!compatible(defaults_[key], value))
+        throw ConfigError(config_path + ": key '" + key + "' is " + type_name(value) + ", expected " +
+                          type_name(defaults_[key]));
+      cfg[key] = value;
+      file_keys_.insert(key);
+    }
+  }
+  for (const auto& [key, text] : given_) {
+    cfg[key] = parse_flag(key, defaults_[key], text);
+    file_keys_.erase(key);
+  }
+  return cfg;
+}
+
+}  // namespace bp::cli

@@ -1,0 +1,35 @@
+// The resolved configuration of `backprop train`: defaults, overridden by a JSON config file,
+// overridden by flags. One key per flag (`--batch-size` <-> "batch_size").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace bp::cli {
+
+/// Registers one flag per key of the default configuration on cmd, with its default shown in
+/// --help, and records which flags were given so they can override a config file.
+class ConfigFlags {
+ public:
+  ConfigFlags(CLI::App* cmd, nlohmann::ordered_json defaults,
+              const std::map<std::string, std::string>& help);
+  /// defaults <- file (when path is not empty) <- given flags. Throws ConfigError for a file that is
+  /// not valid JSON, has an unknown key or a value of the wrong type; UsageError for a bad flag.
+  nlohmann::ordered_json resolve(const std::string& config_path) const;
+  /// Whether `key` got its value from the config file (for error attribution).
+  bool from_file(const std::string& key) const { return file_keys_.count(key) > 0; }
+
+ private:
+  nlohmann::ordered_json defaults_;
+  std::map<std::string, std::string> given_;  // key -> raw flag text, for given flags
+  mutable std::set<std::string> file_keys_;
+  std::map<std::string, CLI::Option*> options_;
+};
+
+}  // namespace bp::cli
