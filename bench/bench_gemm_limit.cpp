@@ -7,7 +7,7 @@
 //   backward  dw (O, I) += dzᵀ (O, N) · x (N, I)   M=O, N=I, K=N     2 N I O flop
 //             dx (N, I) = dz (N, O) · w (O, I)     M=N, N=I, K=O     2 N I O flop (not for l = 0)
 //   bench_gemm_limit [--samples 60000] [--batch 128] [--threads 1] [--repeat 3]
-// Prints: RESULT workload=GEMM impl=openblas threads=T gflop=G seconds=S gflops=R samples_per_s=P
+// Prints: RESULT workload=GEMM impl=openblas threads=T batch=B gflop=G seconds=S gflops=R samples_per_s=P core=C
 #include <cblas.h>
 
 #include <cmath>
@@ -98,8 +98,9 @@ int main(int argc, char** argv) try {
     secs.push_back(bp::bench::seconds_since(t0));
   }
   const double s = bp::bench::median(secs);
-  std::printf("RESULT workload=GEMM impl=openblas threads=%zu batch=%zu gflop=%.3f seconds=%.4f gflops=%.2f samples_per_s=%.1f\n",
-              threads, B, flop * 1e-9, s, flop * 1e-9 / s, double(S) / s);
+  // core: the kernel set OpenBLAS picked for this CPU (OPENBLAS_CORETYPE overrides it).
+  std::printf("RESULT workload=GEMM impl=openblas threads=%zu batch=%zu gflop=%.3f seconds=%.4f gflops=%.2f samples_per_s=%.1f core=%s\n",
+              threads, B, flop * 1e-9, s, flop * 1e-9 / s, double(S) / s, openblas_get_corename());
   return 0;
 } catch (const std::exception& ex) {
   std::fprintf(stderr, "bench_gemm_limit: %s\n", ex.what());

@@ -19,9 +19,11 @@ def read_tsv(path):
         return [line.rstrip("\n").split("\t") for line in f if line.strip()]
 
 
-def fmt(v):
+def fmt(v, key=""):
     if v is None:
         return "-"
+    if key == "E":  # the final error: full precision, to compare implementations
+        return f"{v:.12g}"
     a = abs(v)
     if a >= 1000:
         return f"{v:,.0f}"
@@ -68,7 +70,12 @@ def main(d):
             cells = [c["label"]]
             for k, _ in specs:
                 v = r["vals"].get(k, [])
-                cells.append(f"{fmt(statistics.median(v))} ({fmt(min(v))}–{fmt(max(v))})" if v else "-")
+                if not v:
+                    cells.append("-")
+                elif min(v) == max(v):
+                    cells.append(fmt(v[0], k))
+                else:
+                    cells.append(f"{fmt(statistics.median(v), k)} ({fmt(min(v), k)}–{fmt(max(v), k)})")
             v0 = r["vals"].get(key0, [])
             if cid == ours or not v0 or ours_med is None:
                 cells.append("—" if cid == ours else "-")

@@ -1,6 +1,7 @@
 // Explain: builds the derivation of one backpropagation step from the library's own values.
 // Rendering into text, Markdown and JSON lives in explain_render.cpp.
 #include "backprop/explain.hpp"
+#include "explain_format.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -21,13 +22,8 @@ void ExplainOptions::validate() const {
 
 namespace {
 
-std::string fmt(double v, int p) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", p, v);
-  return buf;
-}
-// A number inside a product or difference: negative values in parentheses.
-std::string par(double v, int p) { return v < 0 ? "(" + fmt(v, p) + ")" : fmt(v, p); }
+using explain_detail::fmt;
+using explain_detail::par;
 
 // Names of every quantity, in the seed's scheme or the systematic one. Layers l and neurons j, i
 // are 0-based here; names are 1-based.

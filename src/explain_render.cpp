@@ -7,17 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/explain.hpp"
+#include "explain_format.hpp"
 
 namespace bp {
 
 namespace {
 
-std::string fmt(double v, int p) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", p, v);
-  return buf;
-}
-std::string par(double v, int p) { return v < 0 ? "(" + fmt(v, p) + ")" : fmt(v, p); }
+using explain_detail::fmt;
+using explain_detail::par;
 
 const char* order_name(UpdateOrder o) {
   return o == UpdateOrder::kLayerwise ? "layerwise" : "simultaneous";

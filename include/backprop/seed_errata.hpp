@@ -64,7 +64,7 @@ std::vector<SeedNotationSlip> seed_notation_slips();
 /// Number of digits after the decimal point of a printed number ("0.10" -> 2, "408666186" -> 0).
 int printed_decimals(std::string_view printed) noexcept;
 /// `v` in fixed notation with `decimals` digits after the point (glibc rounds the exact binary
-/// value correctly). A negative zero prints as "0...".
+/// value correctly, so this is "the value at the printed precision").
 std::string format_fixed(long double v, int decimals);
 /// `v` to `digits` significant digits, scientific when |v| < 1e-3, else fixed ("0.5932699921").
 std::string format_significant(double v, int digits = 10);

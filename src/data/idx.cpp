@@ -68,6 +68,16 @@ class GzFile {
   GzFile(const GzFile&) = delete;
   GzFile& operator=(const GzFile&) = delete;
 
+  // zlib's message without the "path: " prefix gzerror puts in front.
+  std::string zlib_message() {
+    int err = 0;
+    const char* msg = gzerror(f_, &err);
+    std::string m = msg ? msg : "zlib error";
+    const std::string prefix = path_ + ": ";
+    if (m.compare(0, prefix.size(), prefix) == 0) m.erase(0, prefix.size());
+    return m;
+  }
+
   // Reads up to n bytes; fewer only at the end of the stream. Throws on a corrupt stream.
   std::size_t read(void* buf, std::size_t n) {
     std::size_t got = 0;
@@ -75,24 +85,21 @@ class GzFile {
     while (got < n) {
       const auto want = static_cast<unsigned>(std::min<std::size_t>(n - got, kChunk));
       const int r = gzread(f_, out + got, want);
-      if (r < 0) {
-        int err = 0;
-        const char* msg = gzerror(f_, &err);
+      if (r < 0)
         throw DataError(path_ + ": byte " + std::to_string(offset_ + got) +
-                        ": expected a valid gzip stream, found corrupt data (" +
-                        (msg ? msg : "zlib error") + ")");
-      }
+                        ": expected a valid gzip stream, found corrupt data (" + zlib_message() +
+                        ")");
       if (r == 0) break;
       got += static_cast<std::size_t>(r);
     }
     // A gzip stream cut short reads as a short stream; gzerror tells it apart.
     if (got < n) {
       int err = Z_OK;
-      const char* msg = gzerror(f_, &err);
+      gzerror(f_, &err);
       if (err != Z_OK && err != Z_STREAM_END)
         throw DataError(path_ + ": byte " + std::to_string(offset_ + got) +
                         ": expected a valid gzip stream, found corrupt or truncated data (" +
-                        (msg ? msg : "zlib error") + ")");
+                        zlib_message() + ")");
     }
     offset_ += got;
     return got;

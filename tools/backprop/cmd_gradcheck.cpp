@@ -8,6 +8,7 @@
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
+#include "train_config.hpp"
 
 namespace bp::cli {
 
@@ -22,28 +23,6 @@ struct GradcheckArgs {
   bool seed_net = false;
 };
 
-std::vector<std::size_t> parse_sizes(const std::string& s) {
-  std::vector<std::size_t> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    std::size_t pos = 0;
-    unsigned long long v = 0;
-    try {
-      v = std::stoull(item, &pos);
-    } catch (const std::exception&) {
-      pos = 0;
-    }
-    if (pos != item.size() || item.empty() || item[0] == '-')
-      throw UsageError("--layers: '" + item + "' is not a layer size; expected a positive integer");
-    if (v == 0) throw UsageError("--layers: layer size 0; every layer needs at least one unit");
-    out.push_back(static_cast<std::size_t>(v));
-  }
-  if (out.size() < 2)
-    throw UsageError("--layers '" + s + "': expected at least two sizes (inputs and outputs), e.g. 4,5,3");
-  return out;
-}
-
 int run_gradcheck(const GradcheckArgs& args) {
   Network<double> net;
   Matrix<double> x, t;
@@ -52,7 +31,7 @@ int run_gradcheck(const GradcheckArgs& args) {
     x = seed_input();
     t = seed_target();
   } else {
-    const auto sizes = parse_sizes(args.layers);
+    const auto sizes = parse_sizes(args.layers, "--layers");
     const Activation act = parse_activation(args.activation);
     const Loss loss = parse_loss(args.loss);
     if (args.batch == 0) throw UsageError("--batch 0; expected at least 1 sample");

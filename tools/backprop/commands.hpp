@@ -14,6 +14,8 @@ using Run = std::function<int()>;
 void register_explain(CLI::App& app, Run& run);
 void register_gradcheck(CLI::App& app, Run& run);
 void register_train(CLI::App& app, Run& run);
+void register_evaluate(CLI::App& app, Run& run);
+void register_predict(CLI::App& app, Run& run);
 void register_errata(CLI::App& app, Run& run);
 
 }  // namespace bp::cli

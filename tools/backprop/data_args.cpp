@@ -28,6 +28,21 @@ std::string detect_format(const std::string& path) {
   throw UsageError(path + ": cannot tell the format from the file name; give --format csv, idx, npy or fann");
 }
 
+CsvOptions::Header csv_header(const Json& cfg) {
+  const std::string header = cfg["header"].get<std::string>();
+  if (header == "yes") return CsvOptions::Header::kYes;
+  if (header == "no") return CsvOptions::Header::kNo;
+  if (header == "auto") return CsvOptions::Header::kAuto;
+  throw UsageError("--header '" + header + "'; expected auto, yes or no");
+}
+
+char csv_delimiter(const Json& cfg) {
+  const std::string delim = cfg["delimiter"].get<std::string>();
+  if (delim == "tab" || delim == "\\t" || delim == "\t") return '\t';
+  if (delim.size() == 1) return delim[0];
+  throw UsageError("--delimiter '" + delim + "'; expected one character or 'tab'");
+}
+
 const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
@@ -104,15 +119,8 @@ Dataset load_dataset(const Json& cfg, const std::string& path, const std::string
   }
   if (format == "csv") {
     CsvOptions o;
-    const std::string header = cfg["header"].get<std::string>();
-    o.header = header == "yes" ? CsvOptions::Header::kYes : header == "no" ? CsvOptions::Header::kNo
-                                                                        : CsvOptions::Header::kAuto;
-    if (header != "yes" && header != "no" && header != "auto")
-      throw UsageError("--header '" + header + "'; expected auto, yes or no");
-    const std::string delim = cfg["delimiter"].get<std::string>();
-    if (delim == "tab" || delim == "\\t" || delim == "\t") o.delimiter = '\t';
-    else if (delim.size() == 1) o.delimiter = delim[0];
-    else throw UsageError("--delimiter '" + delim + "'; expected one character or 'tab'");
+    o.header = csv_header(cfg);
+    o.delimiter = csv_delimiter(cfg);
     o.task = task;
     const std::string label = cfg["label_column"].get<std::string>();
     if (!label.empty()) {
@@ -136,6 +144,41 @@ Dataset load_dataset(const Json& cfg, const std::string& path, const std::string
     return task == Task::kClassification ? one_hot_to_classes(d) : d;
   }
   throw UsageError("--format '" + format + "'; expected auto, csv, idx, npy or fann");
+}
+
+}  // namespace bp::cli
+
+namespace bp::cli {
+
+Dataset load_features(const nlohmann::ordered_json& cfg, const std::string& path, std::size_t width) {
+  std::string format = cfg["format"].get<std::string>();
+  if (format == "auto") format = detect_format(path);
+  Dataset d;
+  if (format == "npy") {
+    NpyArray a = read_npy(path);
+    std::vector<float> f(a.rows * a.cols);
+    if (!a.u8.empty()) {
+      d = Dataset::regression(a.cols, std::move(a.u8), 0, {});
+    } else {
+      for (std::size_t k = 0; k < f.size(); ++k)
+        f[k] = !a.f32.empty() ? a.f32[k] : !a.f64.empty() ? static_cast<float>(a.f64[k]) : static_cast<float>(a.i64[k]);
+      d = Dataset::regression(a.cols, std::move(f), 0, {});
+    }
+  } else if (format == "fann") {
+    d = load_fann(path);
+  } else if (format == "csv") {
+    CsvOptions o;
+    o.header = csv_header(cfg);
+    o.delimiter = csv_delimiter(cfg);
+    o.task = Task::kRegression;  // the last column: a label or target, ignored
+    d = load_csv(path, o);
+  } else {
+    throw UsageError("predict reads csv, npy or fann input; got --format " + format);
+  }
+  if (d.features() != width)
+    throw DataError(path + ": expected " + std::to_string(width) + " features per sample (the model's input), found " +
+                    std::to_string(d.features()));
+  return d;
 }
 
 }  // namespace bp::cli

@@ -28,4 +28,9 @@ void resolve_dataset_shortcut(nlohmann::ordered_json& cfg);
 Dataset load_dataset(const nlohmann::ordered_json& cfg, const std::string& path, const std::string& labels,
                      const std::vector<std::string>& class_names);
 
+/// Features without labels, for `predict`: `width` features per sample are expected. A CSV row
+/// may carry one extra column (a label, ignored); IDX needs only the images file; NPY only the
+/// features array; FANN files give their inputs. The result's targets are empty (width 0).
+Dataset load_features(const nlohmann::ordered_json& cfg, const std::string& path, std::size_t width);
+
 }  // namespace bp::cli

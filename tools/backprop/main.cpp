@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   bp::cli::register_explain(app, run);
   bp::cli::register_gradcheck(app, run);
   bp::cli::register_train(app, run);
+  bp::cli::register_evaluate(app, run);
+  bp::cli::register_predict(app, run);
   bp::cli::register_errata(app, run);
   try {
     app.parse(argc, argv);

@@ -57,23 +57,7 @@ Json parse_flag(const std::string& key, const Json& d, const std::string& text) 
     if (text == "false" || text == "0") return false;
     return bad("true or false");
   }
-  if (d.is_array()) {
-    Json arr = Json::array();
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      std::size_t pos = 0;
-      unsigned long long v = 0;
-      try {
-        v = std::stoull(item, &pos);
-      } catch (const std::exception&) {
-        pos = std::string::npos;
-      }
-      if (pos != item.size() || item.empty() || item[0] == '-') return bad("comma-separated positive integers, e.g. 784,256,10");
-      arr.push_back(v);
-    }
-    return arr;
-  }
+  if (d.is_array()) return parse_sizes(text, flag_of(key));
   if (d.is_null()) {  // an optional number: an integer when it reads as one
     std::size_t pos = 0;
     try {
@@ -109,6 +93,28 @@ Json parse_flag(const std::string& key, const Json& d, const std::string& text) 
 
 }  // namespace
 
+std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag) {
+  std::vector<std::size_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t pos = 0;
+    unsigned long long v = 0;
+    try {
+      v = std::stoull(item, &pos);
+    } catch (const std::exception&) {
+      pos = std::string::npos;
+    }
+    if (pos != item.size() || item.empty() || item[0] == '-')
+      throw UsageError(flag + ": '" + item + "' is not a layer size; expected positive integers, e.g. 784,256,10");
+    if (v == 0) throw UsageError(flag + ": layer size 0; every layer needs at least one unit");
+    out.push_back(static_cast<std::size_t>(v));
+  }
+  if (out.size() < 2)
+    throw UsageError(flag + " '" + text + "': expected at least two sizes (inputs and outputs), e.g. 784,256,10");
+  return out;
+}
+
 ConfigFlags::ConfigFlags(CLI::App* cmd, Json defaults, const std::map<std::string, std::string>& help)
     : defaults_(std::move(defaults)) {
   for (const auto& [key, value] : defaults_.items()) {
@@ -122,6 +128,7 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, Json defaults, const std::map<std::strin
     if (!shown.empty() && shown != "null") desc += " [default: " + shown + "]";
     auto* opt = cmd->add_option_function<std::string>(
         flag_of(key), [this, k = key](const std::string& text) { given_[k] = text; }, desc);
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag wins
     if (value.is_boolean()) opt->expected(0, 1)->default_str("");
     options_[key] = opt;
   }

@@ -13,6 +13,10 @@
 
 namespace bp::cli {
 
+/// Parses "784,256,10" into sizes; UsageError naming `flag` for anything but positive integers,
+/// or fewer than two sizes.
+std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag);
+
 /// Registers one flag per key of the default configuration on cmd, with its default shown in
 /// --help, and records which flags were given so they can override a config file.
 class ConfigFlags {

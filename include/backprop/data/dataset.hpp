@@ -85,7 +85,8 @@ class Dataset {
   struct Split;
   /// Seeded random split: round(validation_fraction * N) samples go to validation, the rest to
   /// train; both keep the original row order. fraction must be in [0, 1) and leave train
-  /// non-empty. Same seed -> same split on every platform (own shuffle over std::mt19937_64).
+  /// non-empty; validation is an empty Dataset when the rounded count is 0. Same seed -> same
+  /// split on every platform (own shuffle over std::mt19937_64).
   Split split(double validation_fraction, std::uint64_t seed) const;
 
  private:

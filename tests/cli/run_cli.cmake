@@ -1,7 +1,8 @@
-# Runs `backprop explain` once and checks its exit code, stdout and stderr. Used by the
-# cli_explain_* tests in tests/CMakeLists.txt:
+# Runs `backprop` once and checks its exit code, stdout and stderr. Used by the cli_* tests in
+# tests/CMakeLists.txt:
 #   cmake -DBP=<backprop> -DARGS="explain|--format|json" -DRC=0 [-DOUT=regex] [-DERR=regex]
-#         [-DONE_LINE_ERR=ON] [-DJSON_NAME=w5] -P test_cli_explain.cmake
+#         [-DONE_LINE_ERR=ON] [-DJSON_NAME=w5] [-DFILE=path-that-must-exist]
+#         [-DNO_FILE=path-that-must-not-exist] -P run_cli.cmake
 # ARGS separates arguments with '|'. JSON_NAME: stdout must be JSON whose "gradients" and
 # "updated" arrays both name that parameter.
 string(REPLACE "|" ";" args "${ARGS}")
@@ -37,4 +38,10 @@ if(DEFINED JSON_NAME)
       message(FATAL_ERROR "\"${section}\" does not name ${JSON_NAME}")
     endif()
   endforeach()
+endif()
+if(DEFINED FILE AND NOT EXISTS "${FILE}")
+  message(FATAL_ERROR "expected the file ${FILE} to exist")
+endif()
+if(DEFINED NO_FILE AND EXISTS "${NO_FILE}")
+  message(FATAL_ERROR "expected no file ${NO_FILE}: nothing may be written on an error")
 endif()

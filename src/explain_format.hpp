@@ -1,0 +1,19 @@
+// Number formatting shared by the explanation's computation (src/explain.cpp) and its
+// renderers (src/explain_render.cpp). Internal.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace bp::explain_detail {
+
+/// v with p significant digits (%g).
+inline std::string fmt(double v, int p) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", p, v);
+  return buf;
+}
+/// A number inside a product or difference: negative values in parentheses.
+inline std::string par(double v, int p) { return v < 0 ? "(" + fmt(v, p) + ")" : fmt(v, p); }
+
+}  // namespace bp::explain_detail

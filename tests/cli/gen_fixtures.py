@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Writes the small data files the cli_* tests train on (tests/cli/fixtures/). Standard library
+only; the files are committed, so this runs only when they need to change:
+    python3 tests/cli/gen_fixtures.py
+"""
+import math
+import os
+import random
+
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+os.makedirs(here, exist_ok=True)
+rng = random.Random(20261128)
+
+# Three Gaussian blobs in 2-D with string labels and a header: a classification CSV.
+centres = {"north": (0.0, 2.5), "east": (2.0, 0.0), "west": (-2.0, 0.0)}
+with open(os.path.join(here, "blobs.csv"), "w") as f:
+    f.write("x,y,label\n")
+    for i in range(240):
+        name = list(centres)[i % 3]
+        cx, cy = centres[name]
+        f.write(f"{cx + rng.gauss(0, 0.6):.6f},{cy + rng.gauss(0, 0.6):.6f},{name}\n")
+
+# The same features without labels, for predict.
+with open(os.path.join(here, "blobs-unlabelled.csv"), "w") as f:
+    for cx, cy in [(0.1, 2.4), (2.1, -0.2), (-1.9, 0.3)]:
+        f.write(f"{cx},{cy}\n")
+
+# sin x on [-pi, pi]: a regression CSV without a header.
+with open(os.path.join(here, "sin.csv"), "w") as f:
+    for i in range(200):
+        x = -math.pi + 2 * math.pi * i / 199
+        f.write(f"{x:.6f},{math.sin(x):.6f}\n")
+
+# XOR in FANN's training-data format, one-hot outputs (class 0 = "same", class 1 = "differ").
+with open(os.path.join(here, "xor.data"), "w") as f:
+    f.write("4 2 2\n0 0\n1 0\n0 1\n0 1\n1 0\n0 1\n1 1\n1 0\n")
+
+# Five columns: fits no model of the tests.
+with open(os.path.join(here, "wide.csv"), "w") as f:
+    f.write("1,2,3,4,5\n")
+
+# Malformed files, one fault each.
+with open(os.path.join(here, "ragged.csv"), "w") as f:
+    f.write("x,y,label\n1,2,a\n3,4\n")
+with open(os.path.join(here, "nan.csv"), "w") as f:
+    f.write("x,y,label\n1,2,a\nnan,4,b\n")
+with open(os.path.join(here, "bad-config.json"), "w") as f:
+    f.write('{"epochs": 3, "lerning_rate": 0.1}\n')
+with open(os.path.join(here, "blobs-config.json"), "w") as f:
+    f.write('{"layers": [2, 8, 3], "activation": "tanh", "epochs": 40, "batch_size": "16", '
+            '"optimizer": "adam", "lr": 0.02, "seed": 7}\n')

@@ -1,0 +1,144 @@
+// `backprop predict`: a saved model on unlabelled features; predictions as CSV or JSON.
+#include <cstdio>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <string>
+
+#include "backprop/backprop.hpp"
+#include "commands.hpp"
+#include "data_args.hpp"
+#include "train_config.hpp"
+
+namespace bp::cli {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+Json predict_defaults() {
+  Json d;
+  d["model"] = "model.bpm";
+  d["input"] = "";
+  d["format"] = "auto";
+  d["header"] = "auto";
+  d["delimiter"] = ",";
+  d["output"] = "-";
+  d["output_format"] = "csv";
+  d["probabilities"] = false;
+  d["batch_size"] = 1024;
+  d["threads"] = 0;
+  return d;
+}
+
+// CSV fields are quoted when they hold a delimiter, a quote or a line break.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+int run_predict(Json cfg) {
+  const std::string input = cfg["input"].get<std::string>();
+  if (input.empty()) throw UsageError("no input; give --input FILE (CSV, IDX images, NPY or FANN)");
+  const std::string fmt = cfg["output_format"].get<std::string>();
+  if (fmt != "csv" && fmt != "json") throw UsageError("--output-format '" + fmt + "'; expected csv or json");
+  const long batch = cfg["batch_size"].get<long>();
+  if (batch <= 0) throw UsageError("--batch-size " + std::to_string(batch) + "; expected a positive integer");
+  const long threads = cfg["threads"].get<long>();
+  if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
+  set_num_threads(static_cast<std::size_t>(threads));
+  Model<float> m = load_model<float>(cfg["model"].get<std::string>());
+  const Dataset ds = load_features(cfg, input, m.net.in());
+  const Scaler scaler = to_scaler(m.info.preprocessing);
+  const bool classify = !m.info.class_names.empty();
+  const bool probs = cfg["probabilities"].get<bool>();
+  const std::size_t N = ds.size(), B = static_cast<std::size_t>(batch);
+
+  std::ostringstream out;
+  if (fmt == "csv") {
+    out << "index";
+    if (classify) {
+      out << ",class,probability";
+      if (probs)
+        for (const auto& c : m.info.class_names) out << ',' << csv_field("p(" + c + ")");
+    } else {
+      for (std::size_t o = 0; o < m.net.out(); ++o) out << ",y" << o + 1;
+    }
+    out << '\n';
+  }
+  Json rows = Json::array();
+  std::vector<std::size_t> idx;
+  Matrix<float> x, unused;
+  for (std::size_t start = 0; start < N; start += B) {
+    const std::size_t nb = std::min(B, N - start);
+    idx.resize(nb);
+    std::iota(idx.begin(), idx.end(), start);
+    ds.gather<float>(idx, x, unused);
+    scaler.apply(x);
+    const Matrix<float>& y = m.net.forward(x);
+    for (std::size_t r = 0; r < nb; ++r) {
+      const auto row = y.row(r);
+      if (classify) {
+        const std::size_t best = static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());
+        if (fmt == "csv") {
+          out << start + r << ',' << csv_field(m.info.class_names[best]) << ',' << num(row[best]);
+          if (probs)
+            for (float p : row) out << ',' << num(p);
+          out << '\n';
+        } else {
+          Json j = {{"index", start + r}, {"class", m.info.class_names[best]}, {"probability", row[best]}};
+          if (probs) j["probabilities"] = std::vector<float>(row.begin(), row.end());
+          rows.push_back(j);
+        }
+      } else if (fmt == "csv") {
+        out << start + r;
+        for (float v : row) out << ',' << num(v);
+        out << '\n';
+      } else {
+        rows.push_back({{"index", start + r}, {"outputs", std::vector<float>(row.begin(), row.end())}});
+      }
+    }
+  }
+  if (fmt == "json") out << rows.dump(1) << '\n';
+  const std::string text = out.str();
+  const std::string dest = cfg["output"].get<std::string>();
+  if (dest == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  } else {
+    write_file_atomically(dest, {reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+    std::fprintf(stderr, "backprop predict: %zu predictions written to %s\n", N, dest.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_predict(CLI::App& app, Run& run) {
+  CLI::App* cmd = app.add_subcommand("predict", "Predict with a saved model; CSV or JSON to stdout or a file");
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
+  std::map<std::string, std::string> help = {
+      {"model", "The model file"},
+      {"input", "Features: CSV (a label column, if present, is ignored), IDX images, NPY, or FANN data"},
+      {"format", "Input format: auto (by file name), csv, idx, npy, fann"},
+      {"header", "CSV header row: auto, yes, no"},
+      {"delimiter", "CSV delimiter: ',', ';' or tab"},
+      {"output", "Where to write the predictions; - = standard output"},
+      {"output_format", "csv or json"},
+      {"probabilities", "Classification: also write every class's probability"},
+      {"batch_size", "Samples per forward pass"},
+      {"threads", "Threads for the matrix products; 0 = all cores"},
+  };
+  auto flags = std::make_shared<ConfigFlags>(cmd, predict_defaults(), help);
+  cmd->callback([&run, flags, config] { run = [flags, config] { return run_predict(flags->resolve(*config)); }; });
+}
+
+}  // namespace bp::cli
