@@ -84,7 +84,7 @@ void resolve_dataset_shortcut(Json& cfg) {
   if (name != "fashion-mnist")
     throw UsageError("--dataset '" + name + "'; expected fashion-mnist (or give --train FILE)");
   const std::string dir = kFashionMnistDir;
-  if (cfg["train"].get<std::string>().empty()) {
+  if (cfg.contains("train") && cfg["train"].get<std::string>().empty()) {  // evaluate has no train keys
     cfg["train"] = dir + "/train-images-idx3-ubyte.gz";
     cfg["train_labels"] = dir + "/train-labels-idx1-ubyte.gz";
   }
