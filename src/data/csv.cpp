@@ -2,6 +2,7 @@
 #include "backprop/data/csv.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <numeric>
 #include <string_view>
@@ -140,7 +141,7 @@ void CsvOptions::validate() const {
   if (delimiter != ',' && delimiter != '\t' && delimiter != ';')
     throw UsageError("CsvOptions: delimiter = '" + std::string(1, delimiter) +
                      "' must be ',', '\\t' or ';'");
-  if (task == Task::kRegression && target_names.empty() && target_columns == 0)
+  if (!features_only && task == Task::kRegression && target_names.empty() && target_columns == 0)
     throw UsageError("CsvOptions: target_columns = 0 must be >= 1");
   if (header == Header::kNo && !label_name.empty() && task == Task::kClassification)
     throw UsageError("CsvOptions: label_name = '" + label_name + "' needs a header row");
@@ -152,7 +153,7 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
   options.validate();
   const std::string text = data_detail::read_text_file(path);
   CsvReader reader(path, text, options.delimiter);
-  const bool classify = options.task == Task::kClassification;
+  const bool classify = options.task == Task::kClassification && !options.features_only;
 
   std::vector<std::string> fields;
   std::size_t count = 0;
@@ -176,8 +177,12 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
   if (!next_record()) throw DataError(path + ": expected a header or data row, found an empty file");
   const std::size_t ncols = count;
   const std::size_t first_line = line;
-  const std::size_t width = classify ? 1 : (options.target_names.empty() ? options.target_columns
-                                                                         : options.target_names.size());
+  // features_only: width 0, or 1 for a trailing label/target column that is skipped.
+  const bool skip_last = options.features_only && options.features > 0 && ncols == options.features + 1;
+  const std::size_t width = options.features_only ? (skip_last ? 1 : 0)
+                            : classify            ? 1
+                            : (options.target_names.empty() ? options.target_columns
+                                                            : options.target_names.size());
   if (ncols <= width)
     throw DataError(path + ":" + std::to_string(line) + ": expected more than " +
                     std::to_string(width) + " fields (features + " +
@@ -195,12 +200,13 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
     label_col = static_cast<std::size_t>(idx < 0 ? n + idx : idx);
   }
   bool has_header = false;
-  const bool by_name = classify ? !options.label_name.empty() : !options.target_names.empty();
+  const bool by_name = !options.features_only &&
+                       (classify ? !options.label_name.empty() : !options.target_names.empty());
   switch (options.header) {
     case CsvOptions::Header::kYes: has_header = true; break;
     case CsvOptions::Header::kNo: has_header = false; break;
     case CsvOptions::Header::kAuto:
-      has_header = by_name || !all_numbers(fields, count, classify ? label_col : ncols);
+      has_header = by_name || !all_numbers(fields, count, classify ? label_col : skip_last ? ncols - 1 : ncols);
       break;
   }
 
@@ -216,7 +222,7 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
     return static_cast<std::size_t>(it - header.begin());
   };
   if (classify && !options.label_name.empty()) label_col = find_column(options.label_name, "label");
-  if (!classify) {
+  if (!classify && !options.features_only) {
     if (options.target_names.empty()) {
       for (std::size_t k = 0; k < width; ++k) target_cols.push_back(ncols - width + k);
     } else {
@@ -231,6 +237,8 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
   // role[c]: 0 = feature, 1 = label, 2 + k = target k.
   std::vector<std::size_t> role(ncols, 0);
   if (classify) role[label_col] = 1;
+  constexpr std::size_t kSkip = std::numeric_limits<std::size_t>::max();
+  if (skip_last) role[ncols - 1] = kSkip;
   for (std::size_t k = 0; k < target_cols.size(); ++k) role[target_cols[k]] = 2 + k;
   const std::size_t I = ncols - width;
 
@@ -258,6 +266,7 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
                       std::to_string(count));
     for (std::size_t c = 0; c < ncols; ++c) {
       const std::string& f = fields[c];
+      if (role[c] == kSkip) continue;
       if (role[c] == 1) {
         if (f.empty()) throw DataError(where + column_name(c) + ": expected a label, found ''");
         auto it = class_index.find(f);
@@ -279,12 +288,19 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
       if (role[c] == 0) x.push_back(*v);
       else target_row[role[c] - 2] = *v;
     }
-    if (!classify) t.insert(t.end(), target_row.begin(), target_row.end());
+    if (!classify && !options.features_only) t.insert(t.end(), target_row.begin(), target_row.end());
   }
 
-  const std::size_t N = classify ? labels.size() : t.size() / width;
+  const std::size_t N = options.features_only ? x.size() / I : classify ? labels.size() : t.size() / width;
   if (N == 0)
     throw DataError(path + ": expected at least one data row after the header, found none");
+  if (options.features_only) {
+    if (options.features > 0 && I != options.features)
+      throw DataError(path + ":" + std::to_string(first_line) + ": expected " + std::to_string(options.features) +
+                      " features per sample (or one more column, a label), found " + std::to_string(ncols) +
+                      " columns");
+    return Dataset::unlabelled(I, std::move(x));
+  }
   if (!classify) return Dataset::regression(I, std::move(x), width, std::move(t));
   if (options.class_names.empty()) {
     const auto remap = sort_classes(names);

@@ -105,6 +105,28 @@ Dataset Dataset::regression(std::size_t I, std::vector<float> features, std::siz
   return d;
 }
 
+Dataset Dataset::unlabelled(std::size_t I, std::vector<std::uint8_t> features) {
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  Dataset d;
+  d.n_ = rows_of(features.size(), I, "feature");
+  d.i_ = I;
+  d.type_ = FeatureType::kU8;
+  d.u8_ = std::move(features);
+  d.task_ = Task::kRegression;
+  return d;
+}
+
+Dataset Dataset::unlabelled(std::size_t I, std::vector<float> features) {
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  Dataset d;
+  d.n_ = rows_of(features.size(), I, "feature");
+  d.i_ = I;
+  d.type_ = FeatureType::kF32;
+  d.f32_ = std::move(features);
+  d.task_ = Task::kRegression;
+  return d;
+}
+
 template <class T>
 void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>& y) const {
   const std::size_t nb = rows.size();

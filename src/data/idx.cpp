@@ -201,6 +201,23 @@ IdxArray read_idx(const std::string& path) {
   return a;
 }
 
+// The big-endian float32 elements of an f32 IDX array, each checked to be finite.
+std::vector<float> f32_features(const IdxArray& a, const std::string& path) {
+  std::vector<float> x(a.data.size() / 4);
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const std::uint8_t* b = a.data.data() + 4 * k;
+    const std::uint32_t bits = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
+                               (std::uint32_t(b[2]) << 8) | std::uint32_t(b[3]);
+    float v = 0.0f;
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v))
+      throw DataError(path + ": byte " + std::to_string(a.data_offset + 4 * k) +
+                      ": expected a finite float, found " + data_detail::format_double(v));
+    x[k] = v;
+  }
+  return x;
+}
+
 }  // namespace
 
 Dataset load_idx(const std::string& images_path, const std::string& labels_path,
@@ -241,19 +258,15 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
 
   if (images.type == kTypeU8)
     return Dataset::classification(I, std::move(images.data), std::move(y), std::move(names));
-  std::vector<float> x(N * I);
-  for (std::size_t k = 0; k < x.size(); ++k) {
-    const std::uint8_t* b = images.data.data() + 4 * k;
-    const std::uint32_t bits = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
-                               (std::uint32_t(b[2]) << 8) | std::uint32_t(b[3]);
-    float v = 0.0f;
-    std::memcpy(&v, &bits, sizeof v);
-    if (!std::isfinite(v))
-      throw DataError(images_path + ": byte " + std::to_string(images.data_offset + 4 * k) +
-                      ": expected a finite float, found " + data_detail::format_double(v));
-    x[k] = v;
-  }
-  return Dataset::classification(I, std::move(x), std::move(y), std::move(names));
+  return Dataset::classification(I, f32_features(images, images_path), std::move(y), std::move(names));
+}
+
+Dataset load_idx_images(const std::string& images_path) {
+  IdxArray images = read_idx(images_path);
+  std::size_t I = 1;
+  for (std::size_t d = 1; d < images.dims.size(); ++d) I *= images.dims[d];
+  if (images.type == kTypeU8) return Dataset::unlabelled(I, std::move(images.data));
+  return Dataset::unlabelled(I, f32_features(images, images_path));
 }
 
 }  // namespace bp

@@ -279,6 +279,16 @@ std::vector<float> to_float(const NpyArray& a, const std::string& path) {
 
 }  // namespace
 
+Dataset load_npy_features(const std::string& path) {
+  NpyArray xa = read_npy(path);
+  if (xa.rows == 0 || xa.cols == 0)
+    throw DataError(path + ": byte " + std::to_string(xa.data_offset) +
+                    ": expected at least one sample with at least one feature, found shape with 0");
+  const std::size_t I = xa.cols;
+  if (xa.itemsize == 1 && !xa.u8.empty()) return Dataset::unlabelled(I, std::move(xa.u8));
+  return Dataset::unlabelled(I, to_float(xa, path));
+}
+
 Dataset load_npy(const std::string& features_path, const std::string& targets_path,
                  const NpyOptions& options) {
   NpyArray xa = read_npy(features_path);

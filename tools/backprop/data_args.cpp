@@ -155,25 +155,21 @@ Dataset load_features(const nlohmann::ordered_json& cfg, const std::string& path
   if (format == "auto") format = detect_format(path);
   Dataset d;
   if (format == "npy") {
-    NpyArray a = read_npy(path);
-    std::vector<float> f(a.rows * a.cols);
-    if (!a.u8.empty()) {
-      d = Dataset::regression(a.cols, std::move(a.u8), 0, {});
-    } else {
-      for (std::size_t k = 0; k < f.size(); ++k)
-        f[k] = !a.f32.empty() ? a.f32[k] : !a.f64.empty() ? static_cast<float>(a.f64[k]) : static_cast<float>(a.i64[k]);
-      d = Dataset::regression(a.cols, std::move(f), 0, {});
-    }
+    d = load_npy_features(path);
+  } else if (format == "idx") {
+    d = load_idx_images(path);
   } else if (format == "fann") {
-    d = load_fann(path);
+    d = load_fann(path);  // the outputs of each pair are ignored
   } else if (format == "csv") {
     CsvOptions o;
     o.header = csv_header(cfg);
     o.delimiter = csv_delimiter(cfg);
-    o.task = Task::kRegression;  // the last column: a label or target, ignored
+    o.features_only = true;
+    o.features = width;
+    o.validate();
     d = load_csv(path, o);
   } else {
-    throw UsageError("predict reads csv, npy or fann input; got --format " + format);
+    throw UsageError("--format '" + format + "'; expected auto, csv, idx, npy or fann");
   }
   if (d.features() != width)
     throw DataError(path + ": expected " + std::to_string(width) + " features per sample (the model's input), found " +

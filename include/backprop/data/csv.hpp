@@ -34,6 +34,14 @@ struct CsvOptions {
   /// ... or, when non-empty, these header columns, in this order.
   std::vector<std::string> target_names;
 
+  /// Features only (for prediction): every column is a feature and the result is
+  /// Dataset::unlabelled, except that when `features` > 0 and rows have features + 1 columns, the
+  /// last column (a label or target, numeric or not) is skipped. task and the label/target
+  /// options are ignored.
+  bool features_only = false;
+  /// With features_only: the features per sample expected (0 = whatever the file has).
+  std::size_t features = 0;
+
   /// Throws UsageError naming the field and value.
   void validate() const;
 };

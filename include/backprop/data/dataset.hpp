@@ -43,6 +43,10 @@ class Dataset {
                             std::vector<float> targets);
   static Dataset regression(std::size_t I, std::vector<float> features, std::size_t K,
                             std::vector<float> targets);
+  /// Features without targets (for prediction): N = features.size() / I, target_width() = 0,
+  /// and gather() fills y as (nb, 0). Throws UsageError when the count is not a multiple of I.
+  static Dataset unlabelled(std::size_t I, std::vector<std::uint8_t> features);
+  static Dataset unlabelled(std::size_t I, std::vector<float> features);
 
   /// N, the number of samples.
   std::size_t size() const noexcept { return n_; }

@@ -27,4 +27,8 @@ struct IdxOptions {
 Dataset load_idx(const std::string& images_path, const std::string& labels_path,
                  const IdxOptions& options = {});
 
+/// Only an images file (u8 stays uint8; f32 checked finite), with the same validation as
+/// load_idx, as an unlabelled Dataset (for prediction).
+Dataset load_idx_images(const std::string& images_path);
+
 }  // namespace bp

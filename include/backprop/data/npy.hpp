@@ -50,4 +50,8 @@ struct NpyOptions {
 Dataset load_npy(const std::string& features_path, const std::string& targets_path,
                  const NpyOptions& options = {});
 
+/// Only a features array ((N, I) after flattening; u8 stays uint8, others float32 and finite),
+/// as an unlabelled Dataset (for prediction). Throws like read_npy.
+Dataset load_npy_features(const std::string& path);
+
 }  // namespace bp

@@ -1,0 +1,414 @@
+// sgemm: the GotoBLAS/BLIS scheme. Loops, outermost first: NC columns of C, KC of the sum
+// (op(B) block packed once), MC rows (op(A) block packed), then NR x MR register tiles, each one
+// call of the micro-kernel. Packed panels are zero-padded to whole tiles; a tile that sticks out
+// of C is computed into a local buffer and only its valid part is written back.
+// Reference: Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS
+// 34(3), 2008; Van Zee & van de Geijn, "BLIS", ACM TOMS 41(3), 2015.
+#include "kernels/gemm.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define BP_GEMM_X86 1
+#include <immintrin.h>
+#else
+#define BP_GEMM_X86 0
+#endif
+
+namespace bp::kernels {
+
+namespace {
+
+// Cache blocking, in elements. KC x NR floats of packed op(B) (the micro-panel the kernel
+// re-reads for every tile of a column) stay in L1 (48 KB); the MC x KC block of op(A) in L2
+// (2 MB); the KC x NC block of op(B) in L2/L3. Measured on the W2 shapes (bench/bench_gemm.cpp):
+// KC 256 beats 128 and 384 there; MC and NC matter little because those matrices fit L2 anyway.
+constexpr std::size_t kKC = 256;
+constexpr std::size_t kMC = 144;   // a multiple of every MR (12, 6, 4)
+constexpr std::size_t kNC = 2048;  // a multiple of every NR (32, 16, 8)
+
+// Micro-kernel: acc(MR, NR) = sum over k < kc of a[k*MR + i] * b[k*NR + j] (packed panels), then
+// c[i*ldc + j] = alpha*acc + beta*c (c not read when beta == 0). a, b 64-byte aligned.
+using MicroKernel = void (*)(std::size_t kc, const float* a, const float* b, float* c,
+                             std::size_t ldc, float alpha, float beta);
+
+// ---- portable micro-kernel (4 x 8; the compiler vectorises it with what the baseline allows) --
+constexpr std::size_t kGenericMR = 4, kGenericNR = 8;
+
+void micro_generic(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
+                   float alpha, float beta) {
+  float acc[kGenericMR][kGenericNR] = {};
+  for (std::size_t k = 0; k < kc; ++k) {
+    const float* a_k = a + k * kGenericMR;
+    const float* b_k = b + k * kGenericNR;
+    for (std::size_t i = 0; i < kGenericMR; ++i)
+      for (std::size_t j = 0; j < kGenericNR; ++j) acc[i][j] += a_k[i] * b_k[j];
+  }
+  for (std::size_t i = 0; i < kGenericMR; ++i) {
+    float* c_i = c + i * ldc;
+    for (std::size_t j = 0; j < kGenericNR; ++j)
+      c_i[j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c_i[j];
+  }
+}
+
+#if BP_GEMM_X86
+// ---- AVX-512 micro-kernel: 12 rows x 32 columns = 24 zmm accumulators ------------------------
+// Per k: 2 loads of b, 12 broadcasts of a, 24 FMAs (the two FMA ports busy for 12 cycles).
+constexpr std::size_t kAvx512MR = 12, kAvx512NR = 32;
+
+__attribute__((target("avx512f,avx512vl"))) void micro_avx512(std::size_t kc, const float* a,
+                                                               const float* b, float* c,
+                                                               std::size_t ldc, float alpha,
+                                                               float beta) {
+  __m512 acc0[kAvx512MR], acc1[kAvx512MR];
+#pragma GCC unroll 12
+  for (std::size_t i = 0; i < kAvx512MR; ++i) {
+    acc0[i] = _mm512_setzero_ps();
+    acc1[i] = _mm512_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+  }
+  for (std::size_t k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 12
+    for (std::size_t i = 0; i < kAvx512MR; ++i) {
+      const __m512 a_i = _mm512_set1_ps(a[i]);
+      acc0[i] = _mm512_fmadd_ps(a_i, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(a_i, b1, acc1[i]);
+    }
+    a += kAvx512MR;
+    b += kAvx512NR;
+  }
+  const __m512 va = _mm512_set1_ps(alpha);
+  if (beta == 0.0f) {
+#pragma GCC unroll 12
+    for (std::size_t i = 0; i < kAvx512MR; ++i) {
+      _mm512_storeu_ps(c + i * ldc, _mm512_mul_ps(va, acc0[i]));
+      _mm512_storeu_ps(c + i * ldc + 16, _mm512_mul_ps(va, acc1[i]));
+    }
+  } else if (beta == 1.0f) {
+#pragma GCC unroll 12
+    for (std::size_t i = 0; i < kAvx512MR; ++i) {
+      float* c_i = c + i * ldc;
+      _mm512_storeu_ps(c_i, _mm512_fmadd_ps(va, acc0[i], _mm512_loadu_ps(c_i)));
+      _mm512_storeu_ps(c_i + 16, _mm512_fmadd_ps(va, acc1[i], _mm512_loadu_ps(c_i + 16)));
+    }
+  } else {
+    const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+    for (std::size_t i = 0; i < kAvx512MR; ++i) {
+      float* c_i = c + i * ldc;
+      _mm512_storeu_ps(c_i, _mm512_fmadd_ps(va, acc0[i], _mm512_mul_ps(vb, _mm512_loadu_ps(c_i))));
+      _mm512_storeu_ps(c_i + 16,
+                       _mm512_fmadd_ps(va, acc1[i], _mm512_mul_ps(vb, _mm512_loadu_ps(c_i + 16))));
+    }
+  }
+}
+
+// ---- AVX2 + FMA micro-kernel: 6 rows x 16 columns = 12 ymm accumulators ----------------------
+constexpr std::size_t kAvx2MR = 6, kAvx2NR = 16;
+
+__attribute__((target("avx2,fma"))) void micro_avx2(std::size_t kc, const float* a, const float* b,
+                                                    float* c, std::size_t ldc, float alpha,
+                                                    float beta) {
+  __m256 acc0[kAvx2MR], acc1[kAvx2MR];
+#pragma GCC unroll 6
+  for (std::size_t i = 0; i < kAvx2MR; ++i) {
+    acc0[i] = _mm256_setzero_ps();
+    acc1[i] = _mm256_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  }
+  for (std::size_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (std::size_t i = 0; i < kAvx2MR; ++i) {
+      const __m256 a_i = _mm256_broadcast_ss(a + i);
+      acc0[i] = _mm256_fmadd_ps(a_i, b0, acc0[i]);
+      acc1[i] = _mm256_fmadd_ps(a_i, b1, acc1[i]);
+    }
+    a += kAvx2MR;
+    b += kAvx2NR;
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  const __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 6
+  for (std::size_t i = 0; i < kAvx2MR; ++i) {
+    float* c_i = c + i * ldc;
+    if (beta == 0.0f) {
+      _mm256_storeu_ps(c_i, _mm256_mul_ps(va, acc0[i]));
+      _mm256_storeu_ps(c_i + 8, _mm256_mul_ps(va, acc1[i]));
+    } else {
+      _mm256_storeu_ps(c_i, _mm256_fmadd_ps(va, acc0[i], _mm256_mul_ps(vb, _mm256_loadu_ps(c_i))));
+      _mm256_storeu_ps(c_i + 8,
+                       _mm256_fmadd_ps(va, acc1[i], _mm256_mul_ps(vb, _mm256_loadu_ps(c_i + 8))));
+    }
+  }
+}
+#endif  // BP_GEMM_X86
+
+// ---- packing ----------------------------------------------------------------------------------
+// Both write a panel of kc steps, W floats per step: dst[k*W + r] for r < W, zero for r >= valid.
+
+// Source lines run along k: line r is src[r*ld + k] (op(A) from an untransposed A, op(B) from a
+// transposed B).
+template <std::size_t W>
+void pack_lines(const float* src, std::size_t ld, std::size_t valid, std::size_t kc, float* dst) {
+  if (valid < W)
+    for (std::size_t k = 0; k < kc; ++k)
+      for (std::size_t r = valid; r < W; ++r) dst[k * W + r] = 0.0f;
+  // Four k at a time keeps W*4 destination lines in flight without walking the source twice.
+  std::size_t k = 0;
+  for (; k + 4 <= kc; k += 4)
+    for (std::size_t r = 0; r < valid; ++r) {
+      const float* s = src + r * ld + k;
+      float* d = dst + k * W + r;
+      d[0] = s[0];
+      d[W] = s[1];
+      d[2 * W] = s[2];
+      d[3 * W] = s[3];
+    }
+  for (; k < kc; ++k)
+    for (std::size_t r = 0; r < valid; ++r) dst[k * W + r] = src[r * ld + k];
+}
+
+// Source runs across k: step k is src[k*ld + r], contiguous in r (op(A) from a transposed A,
+// op(B) from an untransposed B).
+template <std::size_t W>
+void pack_steps(const float* src, std::size_t ld, std::size_t valid, std::size_t kc, float* dst) {
+  for (std::size_t k = 0; k < kc; ++k) {
+    const float* s = src + k * ld;
+    float* d = dst + k * W;
+    if (valid == W) {
+      for (std::size_t r = 0; r < W; ++r) d[r] = s[r];
+    } else {
+      for (std::size_t r = 0; r < valid; ++r) d[r] = s[r];
+      for (std::size_t r = valid; r < W; ++r) d[r] = 0.0f;
+    }
+  }
+}
+
+// One thread's packing buffers: grown on demand, never shrunk, 64-byte aligned.
+struct Workspace {
+  std::vector<float> a, b;
+  static float* get(std::vector<float>& v, std::size_t n) {
+    if (v.size() < n + 16) v.resize(n + 16);
+    const auto p = reinterpret_cast<std::uintptr_t>(v.data());
+    return v.data() + ((64 - p % 64) % 64) / sizeof(float);
+  }
+};
+thread_local Workspace tls_workspace;
+
+struct Problem {
+  bool trans_a, trans_b;
+  std::size_t M, N, K;
+  float alpha;
+  const float* A;
+  std::size_t lda;
+  const float* B;
+  std::size_t ldb;
+  float beta;
+  float* C;
+  std::size_t ldc;
+};
+
+// C = alpha*tile + beta*C for the valid mr x nr corner of a computed tile.
+void write_edge(const float* tile, std::size_t nr_full, std::size_t mr, std::size_t nr, float* c,
+                std::size_t ldc, float alpha, float beta) {
+  for (std::size_t i = 0; i < mr; ++i)
+    for (std::size_t j = 0; j < nr; ++j) {
+      const float t = alpha * tile[i * nr_full + j];
+      c[i * ldc + j] = beta == 0.0f ? t : t + beta * c[i * ldc + j];
+    }
+}
+
+// The blocked product on the rows [m0, m1) and columns [n0, n1) of C. Requires K > 0.
+template <std::size_t MR, std::size_t NR>
+void gemm_blocked(const Problem& p, MicroKernel micro, std::size_t m0, std::size_t m1,
+                  std::size_t n0, std::size_t n1) {
+  static_assert(kMC % MR == 0 && kNC % NR == 0, "blocks must hold whole tiles");
+  Workspace& ws = tls_workspace;
+  const std::size_t kc_max = std::min(kKC, p.K);
+  float* a_pack = Workspace::get(ws.a, std::min(kMC, (m1 - m0 + MR - 1) / MR * MR) * kc_max);
+  float* b_pack = Workspace::get(ws.b, std::min(kNC, (n1 - n0 + NR - 1) / NR * NR) * kc_max);
+  alignas(64) float tile[MR * NR];
+
+  for (std::size_t jc = n0; jc < n1; jc += kNC) {
+    const std::size_t nc = std::min(kNC, n1 - jc);
+    for (std::size_t pc = 0; pc < p.K; pc += kKC) {
+      const std::size_t kc = std::min(kKC, p.K - pc);
+      const float beta = pc == 0 ? p.beta : 1.0f;
+      for (std::size_t jr = 0; jr < nc; jr += NR) {  // op(B)(pc.., jc+jr..)
+        const std::size_t nr = std::min(NR, nc - jr);
+        float* dst = b_pack + jr * kc;
+        if (p.trans_b)
+          pack_lines<NR>(p.B + (jc + jr) * p.ldb + pc, p.ldb, nr, kc, dst);
+        else
+          pack_steps<NR>(p.B + pc * p.ldb + jc + jr, p.ldb, nr, kc, dst);
+      }
+      for (std::size_t ic = m0; ic < m1; ic += kMC) {
+        const std::size_t mc = std::min(kMC, m1 - ic);
+        for (std::size_t ir = 0; ir < mc; ir += MR) {  // op(A)(ic+ir.., pc..)
+          const std::size_t mr = std::min(MR, mc - ir);
+          float* dst = a_pack + ir * kc;
+          if (p.trans_a)
+            pack_steps<MR>(p.A + pc * p.lda + ic + ir, p.lda, mr, kc, dst);
+          else
+            pack_lines<MR>(p.A + (ic + ir) * p.lda + pc, p.lda, mr, kc, dst);
+        }
+        for (std::size_t jr = 0; jr < nc; jr += NR) {
+          const std::size_t nr = std::min(NR, nc - jr);
+          for (std::size_t ir = 0; ir < mc; ir += MR) {
+            const std::size_t mr = std::min(MR, mc - ir);
+            float* c = p.C + (ic + ir) * p.ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              micro(kc, a_pack + ir * kc, b_pack + jr * kc, c, p.ldc, p.alpha, beta);
+            } else {
+              micro(kc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, 1.0f, 0.0f);
+              write_edge(tile, NR, mr, nr, c, p.ldc, p.alpha, beta);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits C across threads in whole tiles (so every element sees the same tiles and K blocks as
+// with one thread) and runs gemm_blocked on each part; the caller takes part 0.
+template <std::size_t MR, std::size_t NR>
+void gemm_threaded(const Problem& p, MicroKernel micro, std::size_t threads) {
+  const std::size_t col_tiles = (p.N + NR - 1) / NR, row_tiles = (p.M + MR - 1) / MR;
+  // Below ~1 MFLOP per thread, starting a thread costs more than it saves.
+  const std::size_t work_threads = std::max<std::size_t>(1, p.M * p.N * p.K / (1u << 19));
+  threads = std::min({threads, work_threads, std::max(col_tiles, row_tiles)});
+  if (threads <= 1) return gemm_blocked<MR, NR>(p, micro, 0, p.M, 0, p.N);
+  const bool split_cols = col_tiles >= threads;
+  const std::size_t tiles = split_cols ? col_tiles : row_tiles;
+  const std::size_t width = split_cols ? NR : MR, extent = split_cols ? p.N : p.M;
+  auto part = [&](std::size_t t) {
+    const std::size_t lo = std::min(extent, tiles * t / threads * width);
+    const std::size_t hi = std::min(extent, tiles * (t + 1) / threads * width);
+    if (lo >= hi) return;
+    if (split_cols)
+      gemm_blocked<MR, NR>(p, micro, 0, p.M, lo, hi);
+    else
+      gemm_blocked<MR, NR>(p, micro, lo, hi, 0, p.N);
+  };
+  std::vector<std::thread> pool;
+  std::size_t started = 1;
+  try {
+    pool.reserve(threads - 1);
+    for (; started < threads; ++started) pool.emplace_back(part, started);
+  } catch (...) {  // no more threads: the caller computes the parts that did not start
+  }
+  part(0);
+  for (std::size_t t = started; t < threads; ++t) part(t);
+  for (std::thread& th : pool) th.join();
+}
+
+// C = beta*C (C not read when beta == 0): the whole product when K == 0 or alpha == 0.
+void scale_c(const Problem& p) {
+  for (std::size_t i = 0; i < p.M; ++i) {
+    float* c_i = p.C + i * p.ldc;
+    for (std::size_t j = 0; j < p.N; ++j) c_i[j] = p.beta == 0.0f ? 0.0f : p.beta * c_i[j];
+  }
+}
+
+#if BP_GEMM_X86
+bool cpu_has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  return has;
+}
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+#endif
+
+}  // namespace
+
+bool gemm_isa_supported(GemmIsa isa) {
+  switch (isa) {
+    case GemmIsa::kAuto:
+    case GemmIsa::kGeneric:
+      return true;
+#if BP_GEMM_X86
+    case GemmIsa::kAvx512:
+      return cpu_has_avx512();
+    case GemmIsa::kAvx2:
+      return cpu_has_avx2();
+#else
+    case GemmIsa::kAvx512:
+    case GemmIsa::kAvx2:
+      return false;
+#endif
+  }
+  return false;
+}
+
+GemmIsa gemm_isa_best() {
+  if (gemm_isa_supported(GemmIsa::kAvx512)) return GemmIsa::kAvx512;
+  if (gemm_isa_supported(GemmIsa::kAvx2)) return GemmIsa::kAvx2;
+  return GemmIsa::kGeneric;
+}
+
+const char* gemm_isa_name(GemmIsa isa) {
+  switch (isa) {
+    case GemmIsa::kAuto: return "auto";
+    case GemmIsa::kAvx512: return "avx512";
+    case GemmIsa::kAvx2: return "avx2";
+    case GemmIsa::kGeneric: return "generic";
+  }
+  return "?";
+}
+
+void sgemm_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
+                std::size_t K, float alpha, const float* A, std::size_t lda, const float* B,
+                std::size_t ldb, float beta, float* C, std::size_t ldc, std::size_t threads) {
+  if (M == 0 || N == 0) return;
+  const Problem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  if (K == 0 || alpha == 0.0f) return scale_c(p);
+  if (isa == GemmIsa::kAuto) isa = gemm_isa_best();
+  if (!gemm_isa_supported(isa)) isa = GemmIsa::kGeneric;
+  threads = std::max<std::size_t>(1, threads);
+  switch (isa) {
+#if BP_GEMM_X86
+    case GemmIsa::kAvx512:
+      return gemm_threaded<kAvx512MR, kAvx512NR>(p, micro_avx512, threads);
+    case GemmIsa::kAvx2:
+      return gemm_threaded<kAvx2MR, kAvx2NR>(p, micro_avx2, threads);
+#endif
+    default:
+      return gemm_threaded<kGenericMR, kGenericNR>(p, micro_generic, threads);
+  }
+}
+
+void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
+           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+           std::size_t ldc, std::size_t threads) {
+  sgemm_with(GemmIsa::kAuto, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+             threads);
+}
+
+void sgemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+               float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb,
+               float beta, float* C, std::size_t ldc) {
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t j = 0; j < N; ++j) {
+      float acc = 0.0f;
+      for (std::size_t k = 0; k < K; ++k) {
+        const float a_ik = trans_a ? A[k * lda + i] : A[i * lda + k];
+        const float b_kj = trans_b ? B[j * ldb + k] : B[k * ldb + j];
+        acc += a_ik * b_kj;
+      }
+      float& c_ij = C[i * ldc + j];
+      c_ij = beta == 0.0f ? alpha * acc : alpha * acc + beta * c_ij;
+    }
+}
+
+}  // namespace bp::kernels
