@@ -1,7 +1,8 @@
 // sgemm: the GotoBLAS/BLIS scheme. Loops, outermost first: NC columns of C, KC of the sum
-// (op(B) block packed once), MC rows (op(A) block packed), then NR x MR register tiles, each one
-// call of the micro-kernel. Packed panels are zero-padded to whole tiles; a tile that sticks out
-// of C is computed into a local buffer and only its valid part is written back.
+// (op(B) block packed), MC rows (op(A) block packed), then MR x NR register tiles, row of tiles
+// by row of tiles, each one call of the micro-kernel. Packed panels are zero-padded to whole
+// tiles; a tile that sticks out of C is computed into a local buffer and only its valid part is
+// written back.
 // Reference: Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS
 // 34(3), 2008; Van Zee & van de Geijn, "BLIS", ACM TOMS 41(3), 2015.
 #include "kernels/gemm.hpp"
@@ -22,13 +23,14 @@ namespace bp::kernels {
 
 namespace {
 
-// Cache blocking, in elements. KC x NR floats of packed op(B) (the micro-panel the kernel
-// re-reads for every tile of a column) stay in L1 (48 KB); the MC x KC block of op(A) in L2
-// (2 MB); the KC x NC block of op(B) in L2/L3. Measured on the W2 shapes (bench/bench_gemm.cpp):
-// KC 256 beats 128 and 384 there; MC and NC matter little because those matrices fit L2 anyway.
+// Cache blocking, in elements. The kernel runs along a row of tiles (jr innermost), so the
+// MR x KC micro-panel of packed op(A) (12 KB for AVX-512) stays in L1 (48 KB) while KC x NR
+// micro-panels of op(B) stream from the KC x NC block, which stays in L2 (2 MB; 256 x 1024 x 4 B
+// = 1 MB at most, 800 KB for the largest W2 product). Measured on the W2 shapes
+// (bench/bench_gemm.cpp): KC 192, 256 and 384 are within noise of each other.
 constexpr std::size_t kKC = 256;
 constexpr std::size_t kMC = 144;   // a multiple of every MR (12, 6, 4)
-constexpr std::size_t kNC = 2048;  // a multiple of every NR (32, 16, 8)
+constexpr std::size_t kNC = 1024;  // a multiple of every NR (32, 16, 8)
 
 // Micro-kernel: acc(MR, NR) = sum over k < kc of a[k*MR + i] * b[k*NR + j] (packed panels), then
 // c[i*ldc + j] = alpha*acc + beta*c (c not read when beta == 0). a, b 64-byte aligned.
@@ -68,8 +70,6 @@ __attribute__((target("avx512f,avx512vl"))) void micro_avx512(std::size_t kc, co
   for (std::size_t i = 0; i < kAvx512MR; ++i) {
     acc0[i] = _mm512_setzero_ps();
     acc1[i] = _mm512_setzero_ps();
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
   }
   for (std::size_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_load_ps(b);
@@ -109,6 +109,59 @@ __attribute__((target("avx512f,avx512vl"))) void micro_avx512(std::size_t kc, co
   }
 }
 
+// pack_lines (below) for AVX-512: 16 lines x 16 k at a time, transposed in registers
+// (4 rounds of 16 shuffles) instead of 256 scalar stores W floats apart.
+// GCC 12's unpack intrinsics start from _mm512_undefined_ps() and trip -Wmaybe-uninitialized
+// once inlined (GCC bug 105593, fixed in GCC 13); the warning is false here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,avx512vl"))) inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {  // pairs of rows interleaved
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {  // r[i + m], lane l: column 4l + m of rows i..i+3
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+  }
+  for (int h = 0; h < 16; h += 8)  // 128-bit lanes 0, 2 / 1, 3 of row groups (h, h + 4)
+    for (int m = 0; m < 4; ++m) {
+      t[h + m] = _mm512_shuffle_f32x4(r[h + m], r[h + 4 + m], 0x88);
+      t[h + 4 + m] = _mm512_shuffle_f32x4(r[h + m], r[h + 4 + m], 0xdd);
+    }
+  for (int m = 0; m < 8; ++m) {  // r[j] = column j
+    r[m] = _mm512_shuffle_f32x4(t[m], t[8 + m], 0x88);
+    r[8 + m] = _mm512_shuffle_f32x4(t[m], t[8 + m], 0xdd);
+  }
+}
+
+template <std::size_t W>
+__attribute__((target("avx512f,avx512vl"))) void pack_lines_avx512(const float* src,
+                                                                    std::size_t ld,
+                                                                    std::size_t valid,
+                                                                    std::size_t kc, float* dst) {
+  const std::size_t k16 = kc / 16 * 16;
+  for (std::size_t r0 = 0; r0 < W; r0 += 16) {
+    const std::size_t lines = valid > r0 ? std::min<std::size_t>(16, valid - r0) : 0;
+    const std::size_t width = std::min<std::size_t>(16, W - r0);
+    const __mmask16 store_mask = static_cast<__mmask16>((1u << width) - 1u);
+    for (std::size_t k0 = 0; k0 < k16; k0 += 16) {
+      __m512 r[16];
+      for (std::size_t l = 0; l < 16; ++l)
+        r[l] = l < lines ? _mm512_loadu_ps(src + (r0 + l) * ld + k0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (std::size_t k = 0; k < 16; ++k)
+        _mm512_mask_storeu_ps(dst + (k0 + k) * W + r0, store_mask, r[k]);
+    }
+  }
+  for (std::size_t k = k16; k < kc; ++k)
+    for (std::size_t r = 0; r < W; ++r) dst[k * W + r] = r < valid ? src[r * ld + k] : 0.0f;
+}
+#pragma GCC diagnostic pop
+
 // ---- AVX2 + FMA micro-kernel: 6 rows x 16 columns = 12 ymm accumulators ----------------------
 constexpr std::size_t kAvx2MR = 6, kAvx2NR = 16;
 
@@ -120,7 +173,6 @@ __attribute__((target("avx2,fma"))) void micro_avx2(std::size_t kc, const float*
   for (std::size_t i = 0; i < kAvx2MR; ++i) {
     acc0[i] = _mm256_setzero_ps();
     acc1[i] = _mm256_setzero_ps();
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
   }
   for (std::size_t k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_load_ps(b);
@@ -192,6 +244,15 @@ void pack_steps(const float* src, std::size_t ld, std::size_t valid, std::size_t
   }
 }
 
+using PackFn = void (*)(const float* src, std::size_t ld, std::size_t valid, std::size_t kc,
+                       float* dst);
+// What gemm_blocked needs of an instruction set: its micro-kernel and its pack_lines for
+// panels of op(A) (W = MR) and of op(B) (W = NR).
+struct KernelSet {
+  MicroKernel micro;
+  PackFn pack_a_lines, pack_b_lines;
+};
+
 // One thread's packing buffers: grown on demand, never shrunk, 64-byte aligned.
 struct Workspace {
   std::vector<float> a, b;
@@ -220,7 +281,7 @@ struct Problem {
 void write_edge(const float* tile, std::size_t nr_full, std::size_t mr, std::size_t nr, float* c,
                 std::size_t ldc, float alpha, float beta) {
   for (std::size_t i = 0; i < mr; ++i)
-    for (std::size_t j = 0; j < nr; ++j) {
+    for (std::size_t j = 0; j + 1 < nr; ++j) {
       const float t = alpha * tile[i * nr_full + j];
       c[i * ldc + j] = beta == 0.0f ? t : t + beta * c[i * ldc + j];
     }
@@ -228,7 +289,7 @@ void write_edge(const float* tile, std::size_t nr_full, std::size_t mr, std::siz
 
 // The blocked product on the rows [m0, m1) and columns [n0, n1) of C. Requires K > 0.
 template <std::size_t MR, std::size_t NR>
-void gemm_blocked(const Problem& p, MicroKernel micro, std::size_t m0, std::size_t m1,
+void gemm_blocked(const Problem& p, const KernelSet& ks, std::size_t m0, std::size_t m1,
                   std::size_t n0, std::size_t n1) {
   static_assert(kMC % MR == 0 && kNC % NR == 0, "blocks must hold whole tiles");
   Workspace& ws = tls_workspace;
@@ -246,7 +307,7 @@ void gemm_blocked(const Problem& p, MicroKernel micro, std::size_t m0, std::size
         const std::size_t nr = std::min(NR, nc - jr);
         float* dst = b_pack + jr * kc;
         if (p.trans_b)
-          pack_lines<NR>(p.B + (jc + jr) * p.ldb + pc, p.ldb, nr, kc, dst);
+          ks.pack_b_lines(p.B + (jc + jr) * p.ldb + pc, p.ldb, nr, kc, dst);
         else
           pack_steps<NR>(p.B + pc * p.ldb + jc + jr, p.ldb, nr, kc, dst);
       }
@@ -258,17 +319,23 @@ void gemm_blocked(const Problem& p, MicroKernel micro, std::size_t m0, std::size
           if (p.trans_a)
             pack_steps<MR>(p.A + pc * p.lda + ic + ir, p.lda, mr, kc, dst);
           else
-            pack_lines<MR>(p.A + (ic + ir) * p.lda + pc, p.lda, mr, kc, dst);
+            ks.pack_a_lines(p.A + (ic + ir) * p.lda + pc, p.lda, mr, kc, dst);
         }
-        for (std::size_t jr = 0; jr < nc; jr += NR) {
-          const std::size_t nr = std::min(NR, nc - jr);
-          for (std::size_t ir = 0; ir < mc; ir += MR) {
-            const std::size_t mr = std::min(MR, mc - ir);
+        for (std::size_t ir = 0; ir < mc; ir += MR) {
+          const std::size_t mr = std::min(MR, mc - ir);
+          for (std::size_t jr = 0; jr < nc; jr += NR) {
+            const std::size_t nr = std::min(NR, nc - jr);
             float* c = p.C + (ic + ir) * p.ldc + jc + jr;
             if (mr == MR && nr == NR) {
-              micro(kc, a_pack + ir * kc, b_pack + jr * kc, c, p.ldc, p.alpha, beta);
+              // C's tile is read only after the sum: start fetching it now. (Inside the kernel
+              // the addresses would stay live across the k loop and take vector registers.)
+              for (std::size_t i = 0; i < MR; ++i) {
+                __builtin_prefetch(c + i * p.ldc);
+                __builtin_prefetch(c + i * p.ldc + NR - 1);
+              }
+              ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, c, p.ldc, p.alpha, beta);
             } else {
-              micro(kc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, 1.0f, 0.0f);
+              ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, 1.0f, 0.0f);
               write_edge(tile, NR, mr, nr, c, p.ldc, p.alpha, beta);
             }
           }
@@ -281,12 +348,12 @@ void gemm_blocked(const Problem& p, MicroKernel micro, std::size_t m0, std::size
 // Splits C across threads in whole tiles (so every element sees the same tiles and K blocks as
 // with one thread) and runs gemm_blocked on each part; the caller takes part 0.
 template <std::size_t MR, std::size_t NR>
-void gemm_threaded(const Problem& p, MicroKernel micro, std::size_t threads) {
+void gemm_threaded(const Problem& p, const KernelSet& ks, std::size_t threads) {
   const std::size_t col_tiles = (p.N + NR - 1) / NR, row_tiles = (p.M + MR - 1) / MR;
   // Below ~1 MFLOP per thread, starting a thread costs more than it saves.
   const std::size_t work_threads = std::max<std::size_t>(1, p.M * p.N * p.K / (1u << 19));
   threads = std::min({threads, work_threads, std::max(col_tiles, row_tiles)});
-  if (threads <= 1) return gemm_blocked<MR, NR>(p, micro, 0, p.M, 0, p.N);
+  if (threads <= 1) return gemm_blocked<MR, NR>(p, ks, 0, p.M, 0, p.N);
   const bool split_cols = col_tiles >= threads;
   const std::size_t tiles = split_cols ? col_tiles : row_tiles;
   const std::size_t width = split_cols ? NR : MR, extent = split_cols ? p.N : p.M;
@@ -295,9 +362,9 @@ void gemm_threaded(const Problem& p, MicroKernel micro, std::size_t threads) {
     const std::size_t hi = std::min(extent, tiles * (t + 1) / threads * width);
     if (lo >= hi) return;
     if (split_cols)
-      gemm_blocked<MR, NR>(p, micro, 0, p.M, lo, hi);
+      gemm_blocked<MR, NR>(p, ks, 0, p.M, lo, hi);
     else
-      gemm_blocked<MR, NR>(p, micro, lo, hi, 0, p.N);
+      gemm_blocked<MR, NR>(p, ks, lo, hi, 0, p.N);
   };
   std::vector<std::thread> pool;
   std::size_t started = 1;
@@ -379,12 +446,15 @@ void sgemm_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::siz
   switch (isa) {
 #if BP_GEMM_X86
     case GemmIsa::kAvx512:
-      return gemm_threaded<kAvx512MR, kAvx512NR>(p, micro_avx512, threads);
+      return gemm_threaded<kAvx512MR, kAvx512NR>(
+          p, {micro_avx512, pack_lines_avx512<kAvx512MR>, pack_lines_avx512<kAvx512NR>}, threads);
     case GemmIsa::kAvx2:
-      return gemm_threaded<kAvx2MR, kAvx2NR>(p, micro_avx2, threads);
+      return gemm_threaded<kAvx2MR, kAvx2NR>(
+          p, {micro_avx2, pack_lines<kAvx2MR>, pack_lines<kAvx2NR>}, threads);
 #endif
     default:
-      return gemm_threaded<kGenericMR, kGenericNR>(p, micro_generic, threads);
+      return gemm_threaded<kGenericMR, kGenericNR>(
+          p, {micro_generic, pack_lines<kGenericMR>, pack_lines<kGenericNR>}, threads);
   }
 }
 

@@ -100,7 +100,7 @@ constexpr std::pair<float, float> kAlphaBeta[] = {{1.0f, 0.0f},  {0.5f, 1.0f}, {
                                                   {0.5f, 0.0f},  {1.0f, 1.0f}, {0.5f, -0.5f}};
 
 // (M, N, K) triples: every size in every position (three shifted walks through kSizes), plus
-// the W2 shapes and blocks past MC (144), KC (256) and NC (2048).
+// the W2 shapes and blocks past MC (144), KC (256) and NC (1024).
 std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> shapes() {
   std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> s;
   for (std::size_t t = 0; t < kNumSizes; ++t)
@@ -176,8 +176,8 @@ TEST_P(GemmIsaTest, ThreadsBitIdentical) {
 
 INSTANTIATE_TEST_SUITE_P(Gemm, GemmIsaTest,
                          ::testing::Values(GemmIsa::kAvx512, GemmIsa::kAvx2, GemmIsa::kGeneric),
-                         [](const ::testing::TestParamInfo<GemmIsa>& info) {
-                           return std::string(bp::kernels::gemm_isa_name(info.param));
+                         [](const ::testing::TestParamInfo<GemmIsa>& p) {
+                           return std::string(bp::kernels::gemm_isa_name(p.param));
                          });
 
 // K == 0 and alpha == 0: C = beta*C, and A, B are not read (null here).
