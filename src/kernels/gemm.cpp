@@ -281,7 +281,7 @@ struct Problem {
 void write_edge(const float* tile, std::size_t nr_full, std::size_t mr, std::size_t nr, float* c,
                 std::size_t ldc, float alpha, float beta) {
   for (std::size_t i = 0; i < mr; ++i)
-    for (std::size_t j = 0; j + 1 < nr; ++j) {
+    for (std::size_t j = 0; j < nr; ++j) {
       const float t = alpha * tile[i * nr_full + j];
       c[i * ldc + j] = beta == 0.0f ? t : t + beta * c[i * ldc + j];
     }
