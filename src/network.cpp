@@ -49,11 +49,15 @@ const Matrix<T>& Network<T>::forward(const Matrix<T>& x) {
       const T keep = static_cast<T>(1.0 / (1.0 - p));
       mask_[l].resize(a_[l].rows(), a_[l].cols());
       out_[l].resize(a_[l].rows(), a_[l].cols());
-      for (std::size_t k = 0; k < a_[l].size(); ++k) {
-        const double u = static_cast<double>(dropout_rng_() >> 11) * 0x1.0p-53;  // [0, 1)
-        mask_[l][k] = u < p ? T(0) : keep;
-        out_[l][k] = a_[l][k] * mask_[l][k];
+      // Two 32-bit uniforms in [0, 1) from each 64-bit draw: the generator is the loop's cost.
+      const auto threshold = static_cast<std::uint64_t>(p * 0x1.0p32);  // u < p  <=>  bits < p 2^32
+      const std::size_t count = a_[l].size();
+      for (std::size_t k = 0; k < count; k += 2) {
+        const std::uint64_t r = dropout_rng_();
+        mask_[l][k] = (r >> 32) < threshold ? T(0) : keep;
+        if (k + 1 < count) mask_[l][k + 1] = (r & 0xffffffffu) < threshold ? T(0) : keep;
       }
+      for (std::size_t k = 0; k < count; ++k) out_[l][k] = a_[l][k] * mask_[l][k];
       in_l = &out_[l];
     }
   }

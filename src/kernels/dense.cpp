@@ -1,8 +1,11 @@
 // Dense kernels. Small products (where call overhead dominates, and the seed's networks) run the
-// reference loops; larger ones go to the BLAS (OpenBLAS).
+// reference loops; larger ones go to sgemm (float) or the BLAS (double).
 #include "kernels/dense.hpp"
 
 #include <cblas.h>
+
+#include "backprop/threads.hpp"
+#include "kernels/gemm.hpp"
 
 namespace bp::kernels {
 
@@ -13,11 +16,13 @@ constexpr std::size_t kBlasMinWork = 4096;
 
 inline blasint bi(std::size_t v) { return static_cast<blasint>(v); }
 
+// float: our own packed AVX-512 / AVX2 / portable SGEMM (src/kernels/gemm.cpp), about 4x the
+// shipped OpenBLAS on this machine, whose 0.3.21 falls back to generic SSE3 kernels on CPUs it does
+// not know. Threads: the count set with bp::set_num_threads (the BLAS's own setting).
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t M, std::size_t N, std::size_t K,
           float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta,
           float* C, std::size_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, bi(M), bi(N), bi(K), alpha, A, bi(lda), B, bi(ldb), beta, C,
-              bi(ldc));
+  sgemm(ta == CblasTrans, tb == CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, num_threads());
 }
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t M, std::size_t N, std::size_t K,
           double alpha, const double* A, std::size_t lda, const double* B, std::size_t ldb,

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace bp {
 
@@ -46,15 +47,26 @@ std::optional<T> Adam<T>::update(ParamSpan<T> params, const Closure<T>* closure,
     T* m = this->buffer(m_).data() + this->offset(k);
     T* v = this->buffer(v_).data() + this->offset(k);
     T* v_max = amsgrad_ ? this->buffer(v_max_).data() + this->offset(k) : nullptr;
-    for (std::size_t i = 0; i < p.value.size(); ++i) {
-      if (decoupled_) w[i] *= shrink;
-      const T g = l2_grad(grad[i], w[i], wd);
-      m[i] = m[i] * b1 + one_b1 * g;
-      v[i] = v[i] * b2 + one_b2 * g * g;
-      T second = v[i];
-      if (v_max) second = v_max[i] = std::max(v_max[i], v[i]);
-      const T denom = std::sqrt(second) / bc2_sqrt + eps;
-      w[i] += neg_step * m[i] / denom;
+    // The same element-wise update, instantiated without its options' branches so it vectorises.
+    auto run = [&](auto decoupled, auto ams) {
+      const std::size_t n = p.value.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        if constexpr (decltype(decoupled)::value) w[i] *= shrink;
+        const T g = l2_grad(grad[i], w[i], wd);
+        m[i] = m[i] * b1 + one_b1 * g;
+        v[i] = v[i] * b2 + one_b2 * g * g;
+        T second = v[i];
+        if constexpr (decltype(ams)::value) second = v_max[i] = std::max(v_max[i], v[i]);
+        const T denom = std::sqrt(second) / bc2_sqrt + eps;
+        w[i] += neg_step * m[i] / denom;
+      }
+    };
+    using Yes = std::true_type;
+    using No = std::false_type;
+    if (decoupled_) {
+      if (v_max) run(Yes{}, Yes{}); else run(Yes{}, No{});
+    } else {
+      if (v_max) run(No{}, Yes{}); else run(No{}, No{});
     }
   }
   return loss;
