@@ -178,7 +178,15 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
   const std::size_t ncols = count;
   const std::size_t first_line = line;
   // features_only: width 0, or 1 for a trailing label/target column that is skipped.
-  const bool skip_last = options.features_only && options.features > 0 && ncols == options.features + 1;
+  const bool skip_last = options.features_only && options.allow_label_column && options.features > 0 &&
+                         ncols == options.features + 1;
+  if (options.features_only && options.features > 0 && ncols != options.features && !skip_last)
+    throw DataError(path + ":" + std::to_string(line) + ": expected " + std::to_string(options.features) +
+                    " features per sample (the model's input)" +
+                    (options.allow_label_column
+                         ? ", or " + std::to_string(options.features + 1) + " fields with a label last"
+                         : std::string()) +
+                    ", found " + std::to_string(ncols) + " fields");
   const std::size_t width = options.features_only ? (skip_last ? 1 : 0)
                             : classify            ? 1
                             : (options.target_names.empty() ? options.target_columns
@@ -294,13 +302,7 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
   const std::size_t N = options.features_only ? x.size() / I : classify ? labels.size() : t.size() / width;
   if (N == 0)
     throw DataError(path + ": expected at least one data row after the header, found none");
-  if (options.features_only) {
-    if (options.features > 0 && I != options.features)
-      throw DataError(path + ":" + std::to_string(first_line) + ": expected " + std::to_string(options.features) +
-                      " features per sample (or one more column, a label), found " + std::to_string(ncols) +
-                      " columns");
-    return Dataset::unlabelled(I, std::move(x));
-  }
+  if (options.features_only) return Dataset::unlabelled(I, std::move(x));
   if (!classify) return Dataset::regression(I, std::move(x), width, std::move(t));
   if (options.class_names.empty()) {
     const auto remap = sort_classes(names);

@@ -1,6 +1,8 @@
 // Internal helpers shared by the data loaders.
 #include "data/file_util.hpp"
 
+#include <zlib.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -35,7 +37,29 @@ std::string read_text_file(const std::string& path) {
   if (!f) throw NoInputError("cannot open '" + path + "': " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (f.bad()) throw NoInputError("cannot read '" + path + "'");
-  return text;
+  if (text.size() < 2 || static_cast<unsigned char>(text[0]) != 0x1f ||
+      static_cast<unsigned char>(text[1]) != 0x8b)
+    return text;
+  // gzip (magic 1f 8b): inflate the whole stream; gzread handles concatenated members.
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) throw NoInputError("cannot open '" + path + "'");
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    const int r = gzread(gz, buf, sizeof buf);
+    int err = Z_OK;
+    if (r < 0 || (r == 0 && (gzerror(gz, &err), err != Z_OK && err != Z_STREAM_END))) {
+      const char* msg = gzerror(gz, &err);
+      const std::string why = msg ? msg : "zlib error";
+      gzclose(gz);
+      throw DataError(path + ": byte " + std::to_string(out.size()) +
+                      ": expected a valid gzip stream, found corrupt or truncated data (" + why + ")");
+    }
+    if (r == 0) break;
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+  gzclose(gz);
+  return out;
 }
 
 std::optional<std::uint64_t> mul_checked(std::uint64_t a, std::uint64_t b) {

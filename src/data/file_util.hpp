@@ -14,7 +14,8 @@ namespace bp::data_detail {
 /// Throws NoInputError ("cannot open 'path': reason") when path is missing, a directory or
 /// unreadable; returns the file size in bytes otherwise.
 std::uint64_t check_readable(const std::string& path);
-/// The whole file as text. Throws NoInputError as above.
+/// The whole file as text, inflated when it is gzip-compressed (starts 1f 8b). Throws
+/// NoInputError as above, DataError "path: byte B: ..." for a corrupt or truncated gzip stream.
 std::string read_text_file(const std::string& path);
 
 /// a * b, or nullopt on overflow of std::uint64_t.

@@ -3,6 +3,7 @@
 
 #include "backprop/data/csv.hpp"
 #include "backprop/data/fann.hpp"
+#include "backprop/data/features.hpp"
 #include "backprop/data/idx.hpp"
 #include "backprop/data/npy.hpp"
 #include "backprop/error.hpp"
@@ -13,20 +14,6 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string detect_format(const std::string& path) {
-  std::string p = path;
-  if (ends_with(p, ".gz")) p = p.substr(0, p.size() - 3);
-  if (ends_with(p, ".csv") || ends_with(p, ".tsv") || ends_with(p, ".txt")) return "csv";
-  if (ends_with(p, ".npy")) return "npy";
-  if (ends_with(p, ".data") || ends_with(p, ".fann") || ends_with(p, ".train") || ends_with(p, ".test"))
-    return "fann";
-  if (p.find("idx") != std::string::npos || ends_with(p, "-ubyte") || ends_with(p, ".idx")) return "idx";
-  throw UsageError(path + ": cannot tell the format from the file name; give --format csv, idx, npy or fann");
-}
 
 CsvOptions::Header csv_header(const Json& cfg) {
   const std::string header = cfg["header"].get<std::string>();
@@ -97,7 +84,7 @@ void resolve_dataset_shortcut(Json& cfg) {
 Dataset load_dataset(const Json& cfg, const std::string& path, const std::string& labels,
                      const std::vector<std::string>& class_names) {
   std::string format = cfg["format"].get<std::string>();
-  if (format == "auto") format = detect_format(path);
+  if (format == "auto") format = detect_feature_format(path);
   const std::string task_name = cfg["task"].get<std::string>();
   if (task_name != "classification" && task_name != "regression")
     throw UsageError("--task '" + task_name + "'; expected classification or regression");
@@ -151,30 +138,12 @@ Dataset load_dataset(const Json& cfg, const std::string& path, const std::string
 namespace bp::cli {
 
 Dataset load_features(const nlohmann::ordered_json& cfg, const std::string& path, std::size_t width) {
-  std::string format = cfg["format"].get<std::string>();
-  if (format == "auto") format = detect_format(path);
-  Dataset d;
-  if (format == "npy") {
-    d = load_npy_features(path);
-  } else if (format == "idx") {
-    d = load_idx_images(path);
-  } else if (format == "fann") {
-    d = load_fann(path);  // the outputs of each pair are ignored
-  } else if (format == "csv") {
-    CsvOptions o;
-    o.header = csv_header(cfg);
-    o.delimiter = csv_delimiter(cfg);
-    o.features_only = true;
-    o.features = width;
-    o.validate();
-    d = load_csv(path, o);
-  } else {
-    throw UsageError("--format '" + format + "'; expected auto, csv, idx, npy or fann");
-  }
-  if (d.features() != width)
-    throw DataError(path + ": expected " + std::to_string(width) + " features per sample (the model's input), found " +
-                    std::to_string(d.features()));
-  return d;
+  FeatureOptions o;
+  o.format = cfg["format"].get<std::string>();
+  o.width = width;
+  o.header = csv_header(cfg);
+  o.delimiter = csv_delimiter(cfg);
+  return bp::load_features(path, o);
 }
 
 }  // namespace bp::cli

@@ -39,8 +39,12 @@ struct CsvOptions {
   /// last column (a label or target, numeric or not) is skipped. task and the label/target
   /// options are ignored.
   bool features_only = false;
-  /// With features_only: the features per sample expected (0 = whatever the file has).
+  /// With features_only: the features per sample expected (0 = whatever the file has). A first
+  /// row of another field count is a DataError naming its line, both counts.
   std::size_t features = 0;
+  /// With features_only and features > 0: rows of features + 1 fields are accepted and their
+  /// last field (a label; need not be a number) is skipped. false: exactly `features` fields.
+  bool allow_label_column = true;
 
   /// Throws UsageError naming the field and value.
   void validate() const;
