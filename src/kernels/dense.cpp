@@ -22,7 +22,10 @@ inline blasint bi(std::size_t v) { return static_cast<blasint>(v); }
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t M, std::size_t N, std::size_t K,
           float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta,
           float* C, std::size_t ldc) {
-  sgemm(ta == CblasTrans, tb == CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, num_threads());
+  // sgemm starts its threads per call (tens of microseconds), so only large products are split.
+  constexpr std::size_t kThreadedMinWork = std::size_t{8} << 20;
+  const std::size_t threads = M * N * K >= kThreadedMinWork ? num_threads() : 1;
+  sgemm(ta == CblasTrans, tb == CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads);
 }
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t M, std::size_t N, std::size_t K,
           double alpha, const double* A, std::size_t lda, const double* B, std::size_t ldb,
