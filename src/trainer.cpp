@@ -159,8 +159,18 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
         if (classify) m.emplace_back("accuracy", double(correct) / double(seen));
         cb.progress->update(step + 1, seen, m);
       }
+      if (opts.stop && opts.stop->load(std::memory_order_relaxed)) {
+        result.interrupted = true;
+        result.stopped_epoch = epoch;
+        result.stopped_batch = step + 1;
+        break;
+      }
     }
     net.set_training(false);
+    if (result.interrupted) {
+      result.best_epoch = epoch;  // the weights are those of the interrupted epoch
+      return result;
+    }
     s.loss = loss_sum / double(N);
     if (classify) s.accuracy = double(correct) / double(N);
     if (val) {

@@ -2,6 +2,7 @@
 // validation, early stopping, data that does not fit the network, divergence.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -185,6 +186,22 @@ TEST(Trainer, DivergenceNamesEpochBatchAndAdvice) {
     EXPECT_NE(m.find("batch"), std::string::npos) << m;
     EXPECT_NE(m.find("lower the learning rate"), std::string::npos) << m;
   }
+}
+
+TEST(Trainer, AStopRequestEndsTrainingAfterTheCurrentStep) {
+  const Dataset d = blobs(2);
+  Network<float> net({{.in = 2, .out = 3, .activation = Activation::kSoftmax}}, Loss::kSoftmaxCrossEntropy);
+  Network<float> one_step = net;
+  auto opt = make<float>("sgd", 0.1);
+  std::atomic<bool> stop{true};  // raised before training starts: exactly one step runs
+  TrainOptions o = topts(5, 16, 3);
+  o.stop = &stop;
+  const TrainResult r = train(net, *opt, d, nullptr, Scaler(), o);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.stopped_epoch, 1u);
+  EXPECT_EQ(r.stopped_batch, 1u);
+  EXPECT_TRUE(r.epochs.empty());
+  EXPECT_NE(net.layer(0).weights().value, one_step.layer(0).weights().value);  // one step was taken
 }
 
 TEST(Trainer, BadOptionsAreUsageErrors) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <limits>
 #include <string>
@@ -46,6 +47,9 @@ struct TrainOptions {
   std::size_t patience = 5;
   double min_delta = 0;
   bool restore_best = true;
+  /// When set (by a signal handler, another thread), training ends cleanly after the current step,
+  /// with the weights that step left; TrainResult says where. Not owned; may be null.
+  const std::atomic<bool>* stop = nullptr;
   void validate(bool has_validation) const;  ///< throws UsageError naming the option
 };
 
@@ -62,6 +66,9 @@ struct TrainResult {
   std::vector<EpochStats> epochs;
   std::size_t best_epoch = 0;  ///< the epoch whose weights the network holds at the end
   bool stopped_early = false;
+  bool interrupted = false;       ///< TrainOptions::stop was raised
+  std::size_t stopped_epoch = 0;  ///< when interrupted: the epoch (1-based) ...
+  std::size_t stopped_batch = 0;  ///< ... and the last batch (1-based) that completed
 };
 
 /// Trains net on `train` (validation on `val` when not null) with `opt`. Features pass through

@@ -1,5 +1,7 @@
 // `backprop train`: data in, a trained model file out, with progress and an optional CSV log.
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -20,6 +22,16 @@ namespace bp::cli {
 using Json = nlohmann::ordered_json;
 
 namespace {
+
+// SIGINT / SIGTERM: ask the trainer to stop after the current step (std::atomic<bool> is lock-free,
+// so storing to it is async-signal-safe). A second signal gets the default action.
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+extern "C" void on_stop_signal(int sig) {
+  g_signal.store(sig, std::memory_order_relaxed);
+  g_stop.store(true, std::memory_order_relaxed);
+  std::signal(sig, SIG_DFL);
+}
 
 Json train_defaults() {
   Json d = data_defaults();
@@ -319,8 +331,13 @@ int run_train_as(Json cfg, const ConfigFlags& flags) {
                    for (std::size_t v : sizes) s += (s.empty() ? "" : "-") + std::to_string(v);
                    return s;
                  }().c_str(), net.parameter_count(), static_cast<unsigned long long>(seed));
+  to.stop = &g_stop;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   const auto t0 = std::chrono::steady_clock::now();
   const TrainResult r = train(net, *opt, train_set, vsplit > 0 ? &val_set : nullptr, scaler, to, cb);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   ModelInfo info;
@@ -329,6 +346,12 @@ int run_train_as(Json cfg, const ConfigFlags& flags) {
   info.seed = seed;
   info.config_json = cfg.dump();
   save_model(out_path, net, info);
+  if (r.interrupted) {
+    const int sig = g_signal.load();
+    std::fprintf(stderr, "backprop: interrupted by %s at epoch %zu, batch %zu; the model as of that step is saved to %s\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", r.stopped_epoch, r.stopped_batch, out_path.c_str());
+    return 128 + sig;
+  }
 
   if (verbose != 0) {
     std::fprintf(log, "trained %zu epoch(s) in %s%s\n", r.epochs.size(), Progress::format_duration(secs).c_str(),
