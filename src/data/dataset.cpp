@@ -45,85 +45,81 @@ void Dataset::check(std::size_t feature_count) const {
   }
 }
 
+void Dataset::set_features(std::size_t I, std::vector<std::uint8_t> features) {
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  i_ = I;
+  type_ = FeatureType::kU8;
+  u8_ = std::move(features);
+}
+
+void Dataset::set_features(std::size_t I, std::vector<float> features) {
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  i_ = I;
+  type_ = FeatureType::kF32;
+  f32_ = std::move(features);
+}
+
 Dataset Dataset::classification(std::size_t I, std::vector<std::uint8_t> features,
                                 std::vector<std::uint32_t> labels,
                                 std::vector<std::string> class_names) {
-  Dataset d;
-  d.n_ = labels.size();
-  d.i_ = I;
-  d.type_ = FeatureType::kU8;
-  d.u8_ = std::move(features);
-  d.labels_ = std::move(labels);
-  d.class_names_ = std::move(class_names);
-  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
-  d.check(d.u8_.size());
-  return d;
+  return classification_of(I, std::move(features), std::move(labels), std::move(class_names));
 }
 
 Dataset Dataset::classification(std::size_t I, std::vector<float> features,
                                 std::vector<std::uint32_t> labels,
                                 std::vector<std::string> class_names) {
+  return classification_of(I, std::move(features), std::move(labels), std::move(class_names));
+}
+
+template <class V>
+Dataset Dataset::classification_of(std::size_t I, V features, std::vector<std::uint32_t> labels,
+                                   std::vector<std::string> class_names) {
   Dataset d;
   d.n_ = labels.size();
-  d.i_ = I;
-  d.type_ = FeatureType::kF32;
-  d.f32_ = std::move(features);
   d.labels_ = std::move(labels);
   d.class_names_ = std::move(class_names);
-  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
-  d.check(d.f32_.size());
+  d.set_features(I, std::move(features));
+  d.check(d.stored_features());
   return d;
 }
 
 Dataset Dataset::regression(std::size_t I, std::vector<std::uint8_t> features, std::size_t K,
                             std::vector<float> targets) {
-  Dataset d;
-  d.n_ = rows_of(targets.size(), K, "target");
-  d.i_ = I;
-  d.type_ = FeatureType::kU8;
-  d.u8_ = std::move(features);
-  d.task_ = Task::kRegression;
-  d.k_ = K;
-  d.targets_ = std::move(targets);
-  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
-  d.check(d.u8_.size());
-  return d;
+  return regression_of(I, std::move(features), K, std::move(targets));
 }
 
 Dataset Dataset::regression(std::size_t I, std::vector<float> features, std::size_t K,
                             std::vector<float> targets) {
+  return regression_of(I, std::move(features), K, std::move(targets));
+}
+
+template <class V>
+Dataset Dataset::regression_of(std::size_t I, V features, std::size_t K, std::vector<float> targets) {
   Dataset d;
   d.n_ = rows_of(targets.size(), K, "target");
-  d.i_ = I;
-  d.type_ = FeatureType::kF32;
-  d.f32_ = std::move(features);
   d.task_ = Task::kRegression;
   d.k_ = K;
   d.targets_ = std::move(targets);
-  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
-  d.check(d.f32_.size());
+  d.set_features(I, std::move(features));
+  d.check(d.stored_features());
   return d;
 }
 
 Dataset Dataset::unlabelled(std::size_t I, std::vector<std::uint8_t> features) {
-  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
-  Dataset d;
-  d.n_ = rows_of(features.size(), I, "feature");
-  d.i_ = I;
-  d.type_ = FeatureType::kU8;
-  d.u8_ = std::move(features);
-  d.task_ = Task::kRegression;
-  return d;
+  return unlabelled_of(I, std::move(features));
 }
 
 Dataset Dataset::unlabelled(std::size_t I, std::vector<float> features) {
+  return unlabelled_of(I, std::move(features));
+}
+
+template <class V>
+Dataset Dataset::unlabelled_of(std::size_t I, V features) {
   if (I == 0) throw UsageError("Dataset: features width must be >= 1");
   Dataset d;
   d.n_ = rows_of(features.size(), I, "feature");
-  d.i_ = I;
-  d.type_ = FeatureType::kF32;
-  d.f32_ = std::move(features);
   d.task_ = Task::kRegression;
+  d.set_features(I, std::move(features));
   return d;
 }
 

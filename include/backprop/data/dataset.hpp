@@ -95,6 +95,17 @@ class Dataset {
 
  private:
   void check(std::size_t feature_count) const;
+  template <class V>
+  static Dataset classification_of(std::size_t I, V features, std::vector<std::uint32_t> labels,
+                                   std::vector<std::string> class_names);
+  template <class V>
+  static Dataset regression_of(std::size_t I, V features, std::size_t K, std::vector<float> targets);
+  template <class V>
+  static Dataset unlabelled_of(std::size_t I, V features);
+  /// Stores the features (uint8 or float32) with width I; UsageError when I is 0.
+  void set_features(std::size_t I, std::vector<std::uint8_t> features);
+  void set_features(std::size_t I, std::vector<float> features);
+  std::size_t stored_features() const noexcept { return type_ == FeatureType::kU8 ? u8_.size() : f32_.size(); }
 
   std::size_t n_ = 0;
   std::size_t i_ = 0;
