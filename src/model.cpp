@@ -6,8 +6,6 @@
 // str = u32 length + bytes. The CRC-32 (zlib) covers everything before it.
 #include "backprop/model.hpp"
 
-#include <zlib.h>
-
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -15,82 +13,21 @@
 
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
+#include "byte_io.hpp"
 
 namespace bp {
 
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "model files assume a little-endian host");
+using io::Reader;
+using io::Writer;
+using io::kMaxString;
 constexpr char kMagic[8] = {'B', 'P', 'M', 'O', 'D', 'E', 'L', '\0'};
 constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8;
 constexpr std::uint32_t kMaxLayers = 4096;
 constexpr std::uint64_t kMaxWidth = 1u << 24;
-constexpr std::uint32_t kMaxString = 1u << 24;
 
-class Writer {
- public:
-  template <class V>
-  void put(V v) {
-    unsigned char b[sizeof(V)];
-    std::memcpy(b, &v, sizeof(V));
-    out.insert(out.end(), b, b + sizeof(V));
-  }
-  void put_str(const std::string& s) {
-    put(static_cast<std::uint32_t>(s.size()));
-    out.insert(out.end(), s.begin(), s.end());
-  }
-  std::vector<unsigned char> out;
-};
-
-class Reader {
- public:
-  Reader(const std::string& bytes, std::size_t begin, std::size_t end, const std::string& name)
-      : b_(bytes), pos_(begin), end_(end), name_(name) {}
-  std::size_t pos() const { return pos_; }
-  std::size_t left() const { return end_ - pos_; }
-  [[noreturn]] void fail(const std::string& what, std::size_t at) const {
-    throw DataError(name_ + ": byte " + std::to_string(at) + ": " + what);
-  }
-  void need(std::size_t n, const char* what) const {
-    if (n > left())
-      fail(std::string("truncated: expected ") + std::to_string(n) + " bytes of " + what + ", found " +
-               std::to_string(left()),
-           pos_);
-  }
-  template <class V>
-  V get(const char* what) {
-    need(sizeof(V), what);
-    V v;
-    std::memcpy(&v, b_.data() + pos_, sizeof(V));
-    pos_ += sizeof(V);
-    return v;
-  }
-  std::string get_str(const char* what) {
-    const std::size_t at = pos_;
-    const auto n = get<std::uint32_t>(what);
-    if (n > kMaxString) fail(std::string(what) + " length " + std::to_string(n) + " exceeds the limit", at);
-    need(n, what);
-    std::string s = b_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-
- private:
-  const std::string& b_;
-  std::size_t pos_, end_;
-  const std::string& name_;
-};
-
-std::uint32_t crc_of(const unsigned char* p, std::size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (n > 0) {
-    const uInt chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-    crc = crc32(crc, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return static_cast<std::uint32_t>(crc);
-}
+std::uint32_t crc_of(const unsigned char* p, std::size_t n) { return io::crc32_of(p, n); }
 
 template <class S, class T>
 void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
@@ -264,17 +201,61 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   const auto C = b.get<std::uint32_t>("class count");
   if (C != 0 && C != m.net.out())
     b.fail(std::to_string(C) + " class names for " + std::to_string(m.net.out()) + " outputs", at);
-  for (std::uint32_t c = 0; c < C; ++c) m.info.class_names.push_back(b.get_str("class name"));
+  // Class names end up in CSV and JSON output: they must be UTF-8 text without control bytes.
+  // Returns the offset of the first bad byte of s, or npos.
+  const auto bad_text_at = [](const std::string& s) -> std::size_t {
+    const auto u = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+    for (std::size_t k = 0; k < s.size();) {
+      const unsigned c = u(k);
+      unsigned lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+      std::size_t n = 0;
+      if (c >= 0x20 && c < 0x7f) n = 1;
+      else if (c >= 0xc2 && c <= 0xdf) n = 2;
+      else if (c >= 0xe0 && c <= 0xef) n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+      else if (c >= 0xf0 && c <= 0xf4) n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+      if (n == 0 || (n > 1 && (u(k + 1) < lo || u(k + 1) > hi))) return k;
+      for (std::size_t i = 2; i < n; ++i)
+        if (u(k + i) < 0x80 || u(k + i) > 0xbf) return k;
+      k += n;
+    }
+    return std::string::npos;
+  };
+  for (std::uint32_t c = 0; c < C; ++c) {
+    at = b.pos();
+    const std::string cls = b.get_str("class name");
+    if (const std::size_t k = bad_text_at(cls); k != std::string::npos) {
+      const char* hex = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(cls[k]);
+      b.fail("class name " + std::to_string(c + 1) + ": expected UTF-8 text without control characters, found the byte 0x" +
+                 hex[byte >> 4] + hex[byte & 15] + " at offset " + std::to_string(k) + " of the name",
+             at);
+    }
+    m.info.class_names.push_back(cls);
+  }
   m.info.seed = b.get<std::uint64_t>("seed");
   m.info.config_json = b.get_str("config");
+  if (m.net.layer(m.net.depth() - 1).options().dropout > 0)
+    b.fail("layer " + std::to_string(m.net.depth()) + " (the output layer) has dropout " +
+               std::to_string(m.net.layer(m.net.depth() - 1).options().dropout) + "; expected 0",
+           kHeaderSize);
   for (std::size_t l = 0; l < m.net.depth(); ++l) {
     auto& layer = m.net.layer(l);
+    const std::size_t start = b.pos();
     if (scalar == 4) {
       read_values<float>(b, layer.weights().value, l + 1, "weight");
       read_values<float>(b, layer.bias().value, l + 1, "bias");
     } else {
       read_values<double>(b, layer.weights().value, l + 1, "weight");
       read_values<double>(b, layer.bias().value, l + 1, "bias");
+    }
+    // Doubles read into a float model: finite in the file, but maybe beyond float's range.
+    const std::size_t nw = layer.weights().value.size();
+    for (std::size_t k = 0; k < nw + layer.bias().value.size(); ++k) {
+      const T v = k < nw ? layer.weights().value[k] : layer.bias().value[k - nw];
+      if (!std::isfinite(v))
+        b.fail("layer " + std::to_string(l + 1) + (k < nw ? " weight[" : " bias[") +
+                   std::to_string(k < nw ? k : k - nw) + "] is beyond the range of float; expected a finite value",
+               start + k * scalar);
     }
   }
   if (b.left() != 0) b.fail(std::to_string(b.left()) + " unexpected bytes after the weights", b.pos());

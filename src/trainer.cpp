@@ -2,6 +2,8 @@
 #include "backprop/trainer.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <type_traits>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -49,6 +51,62 @@ std::size_t correct_in_batch(const Matrix<T>& out, const Matrix<T>& onehot) {
   return c;
 }
 
+// SplitMix64's finalizer: decorrelates (seed, step) pairs for the dropout generator.
+std::uint64_t mix64(std::uint64_t z) {
+  z += 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+template <class T>
+bool has_dropout(const Network<T>& net) {
+  for (const auto& l : net.layers())
+    if (l.options().dropout > 0) return true;
+  return false;
+}
+
+// True when no value is NaN or ±inf: an OR over "exponent bits all set", which vectorises (a
+// floating-point sum would not, without reassociation). One pass over the gradients per step.
+template <class T>
+bool all_finite(const Matrix<T>& m) {
+  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr U kExp = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  const T* p = m.data();
+  U bad = 0;
+  for (std::size_t k = 0; k < m.size(); ++k) bad |= U((std::bit_cast<U>(p[k]) & kExp) == kExp);
+  return bad == 0;
+}
+
+// ", first in layer L's output" for the first layer whose forward output is not finite.
+template <class T>
+std::string where_forward(const Network<T>& net) {
+  for (std::size_t l = 0; l < net.depth(); ++l)
+    if (!all_finite(net.z(l)) || !all_finite(net.a(l)))
+      return " (first non-finite value in the output of layer " + std::to_string(l + 1) + " of " +
+             std::to_string(net.depth()) + ")";
+  return " (every layer's output is finite: the loss itself overflowed)";
+}
+
+template <class T>
+void check_resume(const TrainState<T>& st, const std::vector<Param<T>*>& ps, std::size_t steps,
+                  std::size_t epochs) {
+  if (st.steps != steps)
+    throw UsageError("the checkpoint was made with " + std::to_string(st.steps) +
+                     " batches per epoch; this run has " + std::to_string(steps) +
+                     " (a different batch size or training set)");
+  if (st.epoch < 1 || st.epoch > epochs + 1 || st.batch > steps)
+    throw UsageError("the checkpoint is at epoch " + std::to_string(st.epoch) + ", batch " +
+                     std::to_string(st.batch) + "; this run has " + std::to_string(epochs) +
+                     " epochs of " + std::to_string(steps) + " batches");
+  if (!st.best_weights.empty()) {
+    bool fits = st.best_weights.size() == ps.size();
+    for (std::size_t k = 0; fits && k < ps.size(); ++k)
+      fits = st.best_weights[k].rows() == ps[k]->value.rows() && st.best_weights[k].cols() == ps[k]->value.cols();
+    if (!fits) throw UsageError("the checkpoint's early-stopping weights do not fit the network");
+  }
+}
+
 template <class T>
 void check_fits(const Network<T>& net, const Dataset& d, const char* what) {
   if (d.features() != net.in())
@@ -91,7 +149,8 @@ double evaluate(Network<T>& net, const Dataset& data, const Scaler& scaler, std:
 
 template <class T>
 TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const Dataset* val,
-                  const Scaler& scaler, const TrainOptions& opts, const TrainCallbacks<T>& cb) {
+                  const Scaler& scaler, const TrainOptions& opts, const TrainCallbacks<T>& cb,
+                  const TrainState<T>* resume) {
   opts.validate(val != nullptr);
   check_fits(net, data, "the training data");
   if (val) check_fits(net, *val, "the validation data");
@@ -103,18 +162,24 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
                      " is a full-batch method; use --batch-size full (got " + std::to_string(B) + ")");
   const std::size_t steps = (N + B - 1) / B;
   BatchOrder order(N, opts.seed, /*shuffle=*/B < N);
-  net.seed_dropout(opts.seed ^ 0x9e3779b97f4a7c15ull);
+  const bool uses_dropout = has_dropout(net);
   auto ps = params_of(net);
-  Matrix<T> x, y;
-  std::vector<std::size_t> rows;
-  rows.reserve(B);
-  TrainResult result;
-  const bool classify = data.is_classification();
-  // Early stopping state: the best value and a copy of the weights that achieved it.
   const bool maximize = opts.early_stopping == "val_accuracy";
-  double best = maximize ? -INFINITY : INFINITY;
-  std::size_t since_best = 0, best_epoch = 0;
-  std::vector<Matrix<T>> best_weights;
+  TrainState<T> st;
+  if (resume) {
+    check_resume(*resume, ps, steps, opts.epochs);
+    st = *resume;
+  } else {
+    st.steps = steps;
+    st.best = maximize ? -INFINITY : INFINITY;
+  }
+  Matrix<T> x, y;
+  TrainResult result;
+  result.epochs = st.history;
+  const bool classify = data.is_classification();
+  // The live metrics, updated in place each step (no allocation in the loop).
+  std::vector<std::pair<std::string, double>> live{{"loss", 0.0}};
+  if (classify) live.emplace_back("accuracy", 0.0);
   T batch_loss = 0;
   const Closure<T> closure = [&]() -> T {
     net.zero_grad();
@@ -125,54 +190,77 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
     if (opts.clip_norm > 0) clip_grad_norm<T>(ps, opts.clip_norm);
     return batch_loss;
   };
-  for (std::size_t epoch = 1; epoch <= opts.epochs; ++epoch) {
+  auto diverged = [&](const std::string& what, std::size_t epoch, std::size_t step) {
+    return DivergenceError(what + " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(step + 1) +
+                           " of " + std::to_string(steps) + "; the step was not taken: lower the learning rate (now " +
+                           std::to_string(opt.lr()) + "), clip gradients (--clip-norm) or check the data");
+  };
+  while (st.epoch <= opts.epochs) {
+    const std::size_t epoch = st.epoch;
     if (cb.before_epoch) cb.before_epoch(epoch, opt);
-    EpochStats s;
-    s.epoch = epoch;
-    s.lr = opt.lr();
-    const auto t0 = std::chrono::steady_clock::now();
     if (cb.progress) cb.progress->begin_epoch(epoch, opts.epochs, steps, N);
-    const auto idx = order.next();
-    double loss_sum = 0;
-    std::size_t correct = 0, seen = 0;
+    const auto idx = order.order(epoch - 1);
+    auto t0 = std::chrono::steady_clock::now();
     net.set_training(true);
-    for (std::size_t step = 0; step < steps; ++step) {
+    for (std::size_t step = st.batch; step < steps; ++step) {
       const std::size_t start = step * B, nb = std::min(B, N - start);
+      const std::size_t global_step = (epoch - 1) * steps + step + 1;
       data.gather<T>(idx.subspan(start, nb), x, y);
       scaler.apply(x);
+      // Dropout masks depend only on (seed, step), so a resumed run draws the same ones.
+      if (uses_dropout) net.seed_dropout(mix64(opts.seed ^ mix64(global_step)));
       if (opt.needs_closure()) {
         opt.step(ps, &closure);
+        if (!std::isfinite(double(batch_loss)))
+          throw diverged("loss became " + std::to_string(double(batch_loss)) + where_forward(net), epoch, step);
+        for (std::size_t k = 0; k < ps.size(); ++k)
+          if (!all_finite<T>(ps[k]->value))
+            throw diverged("layer " + std::to_string(k / 2 + 1) + (k % 2 ? " bias" : " weights") +
+                               " became non-finite in the optimizer step",
+                           epoch, step);
       } else {
         closure();
-        if (std::isfinite(double(batch_loss))) opt.step_with_loss(ps, batch_loss);
+        if (!std::isfinite(double(batch_loss)))
+          throw diverged("loss became " + std::to_string(double(batch_loss)) + where_forward(net), epoch, step);
+        for (std::size_t k = ps.size(); k-- > 0;)  // from the output down: where backward met it first
+          if (!all_finite<T>(ps[k]->grad))
+            throw diverged("the gradient of layer " + std::to_string(k / 2 + 1) + (k % 2 ? " bias" : " weights") +
+                               " is not finite (loss " + std::to_string(double(batch_loss)) + ")",
+                           epoch, step);
+        opt.step_with_loss(ps, batch_loss);
       }
-      if (!std::isfinite(double(batch_loss)))
-        throw DivergenceError("loss became " + std::to_string(double(batch_loss)) + " at epoch " +
-                              std::to_string(epoch) + ", batch " + std::to_string(step + 1) + " of " +
-                              std::to_string(steps) + "; lower the learning rate (now " +
-                              std::to_string(opt.lr()) + ") or clip gradients (--clip-norm)");
-      loss_sum += double(batch_loss) * double(nb);
-      seen += nb;
-      if (classify) correct += correct_in_batch(net.output(), y);
+      st.loss_sum += double(batch_loss) * double(nb);
+      st.seen += nb;
+      if (classify) st.correct += correct_in_batch(net.output(), y);
+      st.batch = step + 1;
       if (cb.progress) {
-        std::vector<std::pair<std::string, double>> m{{"loss", loss_sum / double(seen)}};
-        if (classify) m.emplace_back("accuracy", double(correct) / double(seen));
-        cb.progress->update(step + 1, seen, m);
+        live[0].second = st.loss_sum / double(st.seen);
+        if (classify) live[1].second = double(st.correct) / double(st.seen);
+        cb.progress->update(step + 1, st.seen, live);
       }
-      if (opts.stop && opts.stop->load(std::memory_order_relaxed)) {
+      const bool interrupted = opts.stop && opts.stop->load(std::memory_order_relaxed);
+      if (interrupted || (opts.checkpoint_in_steps && opts.checkpoint_every > 0 &&
+                          global_step % opts.checkpoint_every == 0)) {
+        const auto now = std::chrono::steady_clock::now();
+        st.seconds += std::chrono::duration<double>(now - t0).count();
+        t0 = now;
+        if (cb.checkpoint) cb.checkpoint(st, opt);
+      }
+      if (interrupted) {
+        net.set_training(false);
         result.interrupted = true;
         result.stopped_epoch = epoch;
         result.stopped_batch = step + 1;
-        break;
+        result.best_epoch = epoch;  // the weights are those of the interrupted epoch
+        return result;
       }
     }
     net.set_training(false);
-    if (result.interrupted) {
-      result.best_epoch = epoch;  // the weights are those of the interrupted epoch
-      return result;
-    }
-    s.loss = loss_sum / double(N);
-    if (classify) s.accuracy = double(correct) / double(N);
+    EpochStats s;
+    s.epoch = epoch;
+    s.lr = opt.lr();
+    s.loss = st.loss_sum / double(N);
+    if (classify) s.accuracy = double(st.correct) / double(N);
     if (val) {
       if (val->is_classification()) {
         ClassificationMetrics<T> cm(val->classes());
@@ -183,7 +271,7 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
       }
     }
     s.samples = N;
-    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s.seconds = st.seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (cb.progress) {
       std::vector<std::pair<std::string, double>> m{{"loss", s.loss}};
       if (classify) m.emplace_back("accuracy", s.accuracy);
@@ -191,31 +279,40 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
       if (val && classify) m.emplace_back("val_accuracy", s.val_accuracy);
       cb.progress->end_epoch(m);
     }
+    st.history.push_back(s);
     result.epochs.push_back(s);
     bool stop = cb.after_epoch && !cb.after_epoch(s, opt);
     if (!opts.early_stopping.empty()) {
       const double v = opts.early_stopping == "loss" ? s.loss
                        : opts.early_stopping == "val_loss" ? s.val_loss : s.val_accuracy;
-      const bool better = maximize ? v > best + opts.min_delta : v < best - opts.min_delta;
+      const bool better = maximize ? v > st.best + opts.min_delta : v < st.best - opts.min_delta;
       if (better) {
-        best = v;
-        since_best = 0;
+        st.best = v;
+        st.since_best = 0;
         if (opts.restore_best) {
-          best_weights.clear();
-          for (auto* p : ps) best_weights.push_back(p->value);
+          st.best_weights.clear();
+          for (auto* p : ps) st.best_weights.push_back(p->value);
         }
-        best_epoch = epoch;
-      } else if (++since_best >= opts.patience) {
+        st.best_epoch = epoch;
+      } else if (++st.since_best >= opts.patience) {
         result.stopped_early = true;
         stop = true;
       }
     }
+    st.epoch = epoch + 1;
+    st.batch = 0;
+    st.loss_sum = 0;
+    st.correct = st.seen = 0;
+    st.seconds = 0;
     if (stop) break;
+    if (!opts.checkpoint_in_steps && opts.checkpoint_every > 0 && epoch % opts.checkpoint_every == 0 &&
+        cb.checkpoint)
+      cb.checkpoint(st, opt);
   }
   result.best_epoch = result.epochs.size();
-  if (!best_weights.empty()) {  // early stopping with restore_best
-    for (std::size_t k = 0; k < ps.size(); ++k) ps[k]->value = best_weights[k];
-    result.best_epoch = best_epoch;
+  if (!st.best_weights.empty()) {  // early stopping with restore_best
+    for (std::size_t k = 0; k < ps.size(); ++k) ps[k]->value = st.best_weights[k];
+    result.best_epoch = st.best_epoch;
   }
   return result;
 }
@@ -224,7 +321,8 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
   template double evaluate<T>(Network<T>&, const Dataset&, const Scaler&, std::size_t,       \
                               ClassificationMetrics<T>*, RegressionMetrics<T>*);                    \
   template TrainResult train<T>(Network<T>&, Optimizer<T>&, const Dataset&, const Dataset*,         \
-                                const Scaler&, const TrainOptions&, const TrainCallbacks<T>&);
+                                const Scaler&, const TrainOptions&, const TrainCallbacks<T>&,       \
+                                const TrainState<T>*);
 BP_INSTANTIATE(float)
 BP_INSTANTIATE(double)
 #undef BP_INSTANTIATE

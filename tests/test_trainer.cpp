@@ -185,7 +185,29 @@ TEST(Trainer, DivergenceNamesEpochBatchAndAdvice) {
     EXPECT_NE(m.find("epoch 1"), std::string::npos) << m;
     EXPECT_NE(m.find("batch"), std::string::npos) << m;
     EXPECT_NE(m.find("lower the learning rate"), std::string::npos) << m;
+    EXPECT_NE(m.find("in the output of layer 1 of 1"), std::string::npos) << m;
   }
+}
+
+TEST(Trainer, ANonFiniteGradientNamesTheLayerAndSkipsTheStep) {
+  // A finite loss whose gradient overflows in float: x = 1e30 in the first layer's input makes
+  // dE/dw1 = dz * x = inf while E itself (on the output, scaled down by w2 = 1e-30) stays finite.
+  Network<float> net({{.in = 1, .out = 1}, {.in = 1, .out = 1}}, Loss::kMse);
+  net.layer(0).weights().value[0] = 1e-30f;
+  net.layer(1).weights().value[0] = 1e10f;
+  const Dataset d = Dataset::regression(1, std::vector<float>{1e30f}, 1, {0});
+  auto opt = make<float>("sgd", 0.1);
+  const Network<float> before = net;
+  try {
+    train(net, *opt, d, nullptr, Scaler(), topts(1, 1));
+    FAIL() << "expected a DivergenceError";
+  } catch (const DivergenceError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("gradient of layer 1 weights is not finite"), std::string::npos) << m;
+    EXPECT_NE(m.find("epoch 1, batch 1 of 1"), std::string::npos) << m;
+  }
+  EXPECT_EQ(net.layer(0).weights().value, before.layer(0).weights().value);
+  EXPECT_EQ(net.layer(1).weights().value, before.layer(1).weights().value);
 }
 
 TEST(Trainer, AStopRequestEndsTrainingAfterTheCurrentStep) {

@@ -3,6 +3,7 @@
 
 #include "backprop/activation.hpp"
 #include "backprop/atomic_file.hpp"
+#include "backprop/checkpoint.hpp"
 #include "backprop/data/csv.hpp"
 #include "backprop/data/dataset.hpp"
 #include "backprop/data/fann.hpp"

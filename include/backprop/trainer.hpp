@@ -50,7 +50,33 @@ struct TrainOptions {
   /// When set (by a signal handler, another thread), training ends cleanly after the current step,
   /// with the weights that step left; TrainResult says where. Not owned; may be null.
   const std::atomic<bool>* stop = nullptr;
+  /// Checkpoints: TrainCallbacks::checkpoint runs every `checkpoint_every` epochs (at the epoch's
+  /// end) or optimizer steps (checkpoint_in_steps), and once more when `stop` ends the run. 0 = never.
+  std::size_t checkpoint_every = 0;
+  bool checkpoint_in_steps = false;
   void validate(bool has_validation) const;  ///< throws UsageError naming the option
+};
+
+/// Everything besides the weights and the optimizer's state that decides the rest of a run: where
+/// it is, the running sums of the epoch in progress, the finished epochs, and early stopping's
+/// memory. A checkpoint stores it (include/backprop/checkpoint.hpp); train() given a TrainState
+/// continues from it and ends bit-identical to the run that was never interrupted, because every
+/// random choice is a function of (seed, epoch, batch): the epoch's order (BatchOrder) and the
+/// dropout masks (reseeded per step).
+template <class T>
+struct TrainState {
+  std::size_t epoch = 1;          ///< the epoch in progress, 1-based
+  std::size_t batch = 0;          ///< batches of that epoch already done, 0..steps
+  std::size_t steps = 0;          ///< batches per epoch (checked on resume)
+  double loss_sum = 0;            ///< sum over the done batches of loss * batch size
+  std::size_t correct = 0;        ///< correctly classified training samples so far this epoch
+  std::size_t seen = 0;           ///< samples so far this epoch
+  double seconds = 0;             ///< time spent in the epoch so far (statistics only)
+  std::vector<EpochStats> history;  ///< the finished epochs
+  double best = kNoValue;         ///< early stopping: best value of the monitored metric (±inf: none yet)
+  std::size_t since_best = 0;     ///< early stopping: epochs without improvement
+  std::size_t best_epoch = 0;     ///< early stopping: the epoch of `best`
+  std::vector<Matrix<T>> best_weights;  ///< early stopping with restore: w then b of each layer
 };
 
 template <class T>
@@ -60,6 +86,9 @@ struct TrainCallbacks {
   /// After each epoch: logs, reduce-on-plateau. Returning false stops training.
   std::function<bool(const EpochStats&, Optimizer<T>& opt)> after_epoch;
   Progress* progress = nullptr;
+  /// Writes a checkpoint (TrainOptions::checkpoint_every). Receives the state as of the end of the
+  /// step or epoch just done; the network and the optimizer hold the matching values.
+  std::function<void(const TrainState<T>&, const Optimizer<T>& opt)> checkpoint;
 };
 
 struct TrainResult {
@@ -72,11 +101,15 @@ struct TrainResult {
 };
 
 /// Trains net on `train` (validation on `val` when not null) with `opt`. Features pass through
-/// `scaler`; classification targets become one-hot rows. Throws UsageError when the data does not
-/// fit the network, DivergenceError naming the epoch and batch when the loss is not finite.
+/// `scaler`; classification targets become one-hot rows. With `resume`, continues from that state
+/// (net and opt must already hold the checkpoint's weights and optimizer state).
+/// Throws UsageError when the data does not fit the network or `resume` does not fit the data;
+/// DivergenceError naming the epoch, the batch and the layer when the loss or a gradient is not
+/// finite -- the optimizer step is not taken, so the weights stay those of the last good step.
 template <class T>
 TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& train, const Dataset* val,
-                  const Scaler& scaler, const TrainOptions& opts, const TrainCallbacks<T>& cb = {});
+                  const Scaler& scaler, const TrainOptions& opts, const TrainCallbacks<T>& cb = {},
+                  const TrainState<T>* resume = nullptr);
 
 /// Loss and metrics of net on data, in batches of batch_size. Fills cm (classification) or rm
 /// (regression) when given; returns the mean loss over samples.

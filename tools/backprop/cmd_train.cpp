@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "backprop/backprop.hpp"
+#include "backprop/checkpoint.hpp"
 #include "backprop/data/dataset.hpp"
 #include "backprop/optim/options.hpp"
 #include "backprop/optim/schedule.hpp"
@@ -44,7 +46,7 @@ Json train_defaults() {
   d["preprocess"] = "standard";
   d["precision"] = "float";
   d["seed"] = nullptr;
-  d["threads"] = 0;
+  d["threads"] = nullptr;
   d["epochs"] = 20;
   d["batch_size"] = "128";
   d["optimizer"] = "adam";
@@ -78,6 +80,8 @@ Json train_defaults() {
   d["clip_value"] = 0.0;
   d["metrics_log"] = "";
   d["output"] = "model.bpm";
+  d["checkpoint"] = "";
+  d["checkpoint_every"] = "1";
   d["verbose"] = -1;
   return d;
 }
@@ -93,7 +97,7 @@ std::map<std::string, std::string> train_help() {
       {"preprocess", "Feature scaling saved in the model: none, minmax, standard"},
       {"precision", "Scalar type of training and of the saved weights: float or double"},
       {"seed", "Random seed (drawn and printed when not given; saved with the model)"},
-      {"threads", "Threads for the matrix products; 0 = all cores"},
+      {"threads", "Threads for the matrix products (default: all cores)"},
       {"epochs", "Passes over the training data"},
       {"batch_size", "Samples per update: 1 = online, N, or full"},
       {"optimizer", "sgd, adam, adamw, rmsprop, adagrad, adadelta, rprop (iRPROP-), irprop+, lbfgs"},
@@ -127,6 +131,8 @@ std::map<std::string, std::string> train_help() {
       {"clip_value", "Clip every gradient entry to [-v, v]; 0 = off"},
       {"metrics_log", "CSV file with one row per epoch"},
       {"output", "Where to save the trained model"},
+      {"checkpoint", "Checkpoint file, written atomically during training (resume with --resume FILE)"},
+      {"checkpoint_every", "Checkpoint interval: N epochs, or Nsteps optimizer steps (e.g. 500steps)"},
       {"verbose", "0 silent, 1 live bar, 2 one line per epoch; -1 = 1 on a terminal, else 2"},
   };
   add_data_help(h);
@@ -163,14 +169,102 @@ std::size_t parse_batch(const Json& v, const Checker& chk) {
   return static_cast<std::size_t>(b);
 }
 
-void set_threads(long threads, const Checker& chk) {
-  if (threads < 0) chk.fail("threads", std::to_string(threads) + "; expected 0 (all cores) or a positive count");
-  set_num_threads(static_cast<std::size_t>(threads));
+void set_threads(const Json& v, const Checker& chk) {
+  if (v.is_null()) return set_num_threads(0);  // all cores
+  if (!v.is_number_integer() && !v.is_number_unsigned())
+    chk.fail("threads", v.dump() + "; expected a positive whole number of threads");
+  const long long t = v.get<long long>();
+  if (t <= 0) chk.fail("threads", std::to_string(t) + "; expected a positive count (omit it for all cores)");
+  set_num_threads(static_cast<std::size_t>(t));
+}
+
+// "--checkpoint-every": "N" or "Nepochs" -> N epochs; "Nsteps" -> N optimizer steps.
+void parse_checkpoint_every(const Json& v, const Checker& chk, TrainOptions& to) {
+  std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  std::size_t pos = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(s, &pos);
+  } catch (const std::exception&) {
+    pos = std::string::npos;
+  }
+  const std::string unit = pos == std::string::npos ? "" : s.substr(pos);
+  if (pos == std::string::npos || pos == 0 || s[0] == '-' || n <= 0 ||
+      (unit != "" && unit != "epochs" && unit != "epoch" && unit != "steps" && unit != "step"))
+    chk.fail("checkpoint_every", "'" + s + "'; expected a positive count of epochs (e.g. 2) or steps (e.g. 500steps)");
+  to.checkpoint_every = static_cast<std::size_t>(n);
+  to.checkpoint_in_steps = unit.rfind("step", 0) == 0;
+}
+
+// Keys that describe this process only: never compared with a checkpoint nor taken from it.
+bool is_process_key(const std::string& k) { return k == "verbose" || k == "threads"; }
+// Keys that name outputs and the test set: taken from the checkpoint unless given, never compared.
+bool is_output_key(const std::string& k) {
+  return k == "output" || k == "metrics_log" || k == "checkpoint" || k == "checkpoint_every" || k == "test" ||
+         k == "test_labels";
+}
+std::string shown(const Json& v) { return v.is_string() ? "'" + v.get<std::string>() + "'" : v.dump(); }
+
+// A resumed run continues the checkpoint's configuration: keys not given take the checkpoint's
+// values; keys given must agree with it, or the run is refused with every difference named.
+void merge_checkpoint_config(Json& cfg, const std::string& saved_text, const ConfigFlags& flags,
+                             const std::string& path) {
+  Json saved;
+  try {
+    saved = Json::parse(saved_text);
+  } catch (const nlohmann::json::parse_error&) {
+    throw DataError(path + ": the checkpoint's configuration is not valid JSON");
+  }
+  if (!saved.is_object()) throw DataError(path + ": the checkpoint's configuration is not a JSON object");
+  std::string diffs;
+  for (const auto& [key, value] : saved.items()) {
+    if (!cfg.contains(key) || is_process_key(key)) continue;
+    if (!flags.given(key)) {
+      cfg[key] = value;
+      continue;
+    }
+    const Json& now = cfg[key];
+    const bool same = now == value || (now.is_string() != value.is_string() &&
+                                       (now.is_string() ? now.get<std::string>() : now.dump()) ==
+                                           (value.is_string() ? value.get<std::string>() : value.dump()));
+    if (!same && !is_output_key(key)) {
+      std::string flag = "--" + key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      diffs += (diffs.empty() ? "" : "; ") + flag + " is " + shown(now) + " here but " + shown(value) +
+               " in the checkpoint";
+    }
+  }
+  if (!diffs.empty())
+    throw UsageError(path + ": this checkpoint was made with another configuration: " + diffs +
+                     ". Resume with the checkpoint's settings (omit those flags) or start a new run");
+}
+
+void check_same_data(const DataFingerprint& saved, const DataFingerprint& now, const char* what,
+                     const std::string& path) {
+  if (saved == now) return;
+  throw UsageError(path + ": the " + std::string(what) + " differs from the checkpoint's: checkpoint " +
+                   saved.describe() + "; now " + now.describe());
+}
+
+// The metrics log of a resumed run: rewritten from the checkpoint's history, so that it matches the
+// log of a run that was never interrupted.
+void write_log_row(std::ofstream& csv, const EpochStats& s) {
+  auto num = [](double v) { return std::isnan(v) ? std::string() : std::to_string(v); };
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", s.loss);
+  csv << s.epoch << ',' << s.lr << ',' << buf << ',' << num(s.accuracy) << ',' << num(s.val_loss) << ','
+      << num(s.val_accuracy) << ',' << s.seconds << '\n';
 }
 
 template <class T>
-int run_train_as(Json cfg, const ConfigFlags& flags) {
+int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_path,
+                 const std::string& resume_bytes) {
   const Checker chk{flags};
+  std::optional<Checkpoint<T>> ck;
+  if (!resume_path.empty()) {
+    ck = checkpoint_from_bytes<T>(resume_bytes, resume_path);
+    merge_checkpoint_config(cfg, ck->model.info.config_json, flags, resume_path);
+  }
   resolve_dataset_shortcut(cfg);
   // Seed: drawn when not given, and recorded in the resolved config and the model.
   if (cfg["seed"].is_null()) cfg["seed"] = std::random_device{}() & 0xffffffffu;
@@ -179,7 +273,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags) {
   if (cfg["seed"].is_number_integer() && cfg["seed"].get<long long>() < 0)
     chk.fail("seed", "expected a non-negative integer");
   const auto seed = cfg["seed"].get<std::uint64_t>();
-  set_threads(get<long>(cfg, "threads"), chk);
+  set_threads(cfg["threads"], chk);
   const int verbose = get<int>(cfg, "verbose");
   if (verbose < -1 || verbose > 2) chk.fail("verbose", std::to_string(verbose) + "; expected -1, 0, 1 or 2");
   std::FILE* log = stderr;
@@ -307,14 +401,13 @@ int run_train_as(Json cfg, const ConfigFlags& flags) {
     csv.open(log_path, std::ios::trunc);
     if (!csv) throw CantCreateError(log_path + ": cannot create the metrics log");
     csv << "epoch,lr,loss,accuracy,val_loss,val_accuracy,seconds\n";
+    if (ck)
+      for (const EpochStats& s : ck->state.history) write_log_row(csv, s);
+    csv.flush();
   }
   cb.after_epoch = [&](const EpochStats& s, Optimizer<T>& o) {
     if (csv.is_open()) {
-      auto num = [](double v) { return std::isnan(v) ? std::string() : std::to_string(v); };
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.9g", s.loss);
-      csv << s.epoch << ',' << s.lr << ',' << buf << ',' << num(s.accuracy) << ',' << num(s.val_loss) << ','
-          << num(s.val_accuracy) << ',' << s.seconds << '\n';
+      write_log_row(csv, s);
       csv.flush();
       if (!csv) throw IoError(log_path + ": write failed");
     }
@@ -323,6 +416,47 @@ int run_train_as(Json cfg, const ConfigFlags& flags) {
   };
   Progress progress(log, live);
   if (verbose != 0) cb.progress = &progress;
+
+  // Checkpoints: the model as the model file holds it, plus everything that decides the rest of
+  // the run (include/backprop/checkpoint.hpp).
+  const std::string ck_path = get<std::string>(cfg, "checkpoint");
+  parse_checkpoint_every(cfg["checkpoint_every"], chk, to);
+  if (ck_path.empty() && flags.given("checkpoint_every"))
+    chk.fail("checkpoint_every", "needs --checkpoint FILE");
+  if (ck_path.empty()) to.checkpoint_every = 0;
+  ModelInfo info;
+  info.preprocessing = to_preprocessing(scaler);
+  if (train_set.is_classification()) info.class_names = train_set.class_names();
+  info.seed = seed;
+  info.config_json = cfg.dump();
+  const DataFingerprint train_fp = fingerprint(train_set), val_fp = fingerprint(val_set);
+  if (ck) {  // continue the checkpoint's run: its data, weights, optimizer and schedule state
+    check_same_data(ck->train_data, train_fp, "training data", resume_path);
+    check_same_data(ck->validation_data, val_fp, "validation data", resume_path);
+    if (ck->model.info.preprocessing != info.preprocessing)
+      throw UsageError(resume_path + ": the checkpoint's preprocessing differs from this data's");
+    for (std::size_t l = 0; l < net.depth(); ++l) {
+      net.layer(l).weights().value = ck->model.net.layer(l).weights().value;
+      net.layer(l).bias().value = ck->model.net.layer(l).bias().value;
+    }
+    opt->load_state(ck->optimizer);
+    if (plateau) {
+      if (ck->extra.size() != 5) throw DataError(resume_path + ": the checkpoint has no plateau-schedule state");
+      plateau->load_state(ck->extra);
+    }
+  }
+  if (!ck_path.empty()) {
+    if (remove_stale_temporaries(ck_path) > 0 && verbose != 0)
+      std::fprintf(log, "backprop train: removed temporary files of an earlier run killed while saving %s\n",
+                   ck_path.c_str());
+    cb.checkpoint = [&](const TrainState<T>& st, const Optimizer<T>& o) {
+      std::vector<double> opt_state, extra;
+      o.save_state(opt_state);
+      if (plateau) plateau->save_state(extra);
+      save_checkpoint(ck_path, net, info, st, opt_state, extra, train_fp, val_fp);
+    };
+  }
+  remove_stale_temporaries(out_path);
 
   if (verbose != 0)
     std::fprintf(log, "backprop train: %zu samples (%zu for validation), network %s, %zu parameters, seed %llu\n",
@@ -335,21 +469,18 @@ int run_train_as(Json cfg, const ConfigFlags& flags) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const auto t0 = std::chrono::steady_clock::now();
-  const TrainResult r = train(net, *opt, train_set, vsplit > 0 ? &val_set : nullptr, scaler, to, cb);
+  const TrainResult r = train(net, *opt, train_set, vsplit > 0 ? &val_set : nullptr, scaler, to, cb,
+                              ck ? &ck->state : nullptr);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  ModelInfo info;
-  info.preprocessing = to_preprocessing(scaler);
-  if (train_set.is_classification()) info.class_names = train_set.class_names();
-  info.seed = seed;
-  info.config_json = cfg.dump();
   save_model(out_path, net, info);
   if (r.interrupted) {
     const int sig = g_signal.load();
-    std::fprintf(stderr, "backprop: interrupted by %s at epoch %zu, batch %zu; the model as of that step is saved to %s\n",
-                 sig == SIGTERM ? "SIGTERM" : "SIGINT", r.stopped_epoch, r.stopped_batch, out_path.c_str());
+    std::fprintf(stderr, "backprop: interrupted by %s at epoch %zu, batch %zu; the model as of that step is saved to %s%s\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", r.stopped_epoch, r.stopped_batch, out_path.c_str(),
+                 ck_path.empty() ? "" : (" and the checkpoint to " + ck_path + " (continue with --resume " + ck_path + ")").c_str());
     return 128 + sig;
   }
 
@@ -386,18 +517,30 @@ void register_train(CLI::App& app, Run& run) {
   auto print = std::make_shared<bool>(false);
   cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
   cmd->add_flag("--print-config", *print, "Print the resolved configuration as JSON and exit");
+  auto resume = std::make_shared<std::string>();
+  cmd->add_option("--resume", *resume,
+                  "Continue the run saved in this checkpoint (--checkpoint); flags not given take the checkpoint's values");
   auto flags = std::make_shared<ConfigFlags>(cmd, train_defaults(), train_help());
-  cmd->callback([&run, flags, config, print] {
-    run = [flags, config, print] {
+  cmd->callback([&run, flags, config, print, resume] {
+    run = [flags, config, print, resume] {
       Json cfg = flags->resolve(*config);
       if (*print) {
         resolve_dataset_shortcut(cfg);
         std::printf("%s\n", cfg.dump(2).c_str());
         return 0;
       }
+      std::string bytes;
+      if (!resume->empty()) {
+        bytes = read_file(*resume);
+        // The precision comes from the checkpoint unless given (its header's scalar size).
+        if (!flags->given("precision") && is_checkpoint(bytes) && bytes.size() >= 16) {
+          const unsigned char s = static_cast<unsigned char>(bytes[12]);
+          if (s == 4 || s == 8) cfg["precision"] = s == 4 ? "float" : "double";
+        }
+      }
       const std::string precision = cfg["precision"].get<std::string>();
-      if (precision == "float") return run_train_as<float>(cfg, *flags);
-      if (precision == "double") return run_train_as<double>(cfg, *flags);
+      if (precision == "float") return run_train_as<float>(cfg, *flags, *resume, bytes);
+      if (precision == "double") return run_train_as<double>(cfg, *flags, *resume, bytes);
       throw UsageError("--precision '" + precision + "'; expected float or double");
     };
   });

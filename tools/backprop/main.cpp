@@ -1,4 +1,5 @@
 // backprop: the command-line tool. Parses flags, runs one subcommand, maps errors to exit codes.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -17,6 +18,9 @@ int fail(bp::ExitCode code, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) makes write() fail with EFBIG instead of killing the process,
+  // so saving reports a clear I/O error and leaves the previous file intact.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"backprop: build, train, explain and check feed-forward neural networks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "backprop 0.1.0");

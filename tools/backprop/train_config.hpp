@@ -17,6 +17,14 @@ namespace bp::cli {
 /// or fewer than two sizes.
 std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag);
 
+/// Merges the JSON text of a config file (`name` starts every message) into cfg: every key must be
+/// one of `defaults` and of its value's kind. Records the keys it set in file_keys. Throws
+/// ConfigError "name: byte B: not valid JSON (...)", "name: unknown key 'k' ..." or "name: key
+/// 'k' is a string, expected an integer"; cfg and file_keys are
+/// unchanged when it throws.
+void merge_config_text(const std::string& text, const std::string& name, const nlohmann::ordered_json& defaults,
+                       nlohmann::ordered_json& cfg, std::set<std::string>& file_keys);
+
 /// Registers one flag per key of the default configuration on cmd, with its default shown in
 /// --help, and records which flags were given so they can override a config file.
 class ConfigFlags {
@@ -28,6 +36,8 @@ class ConfigFlags {
   nlohmann::ordered_json resolve(const std::string& config_path) const;
   /// Whether `key` got its value from the config file (for error attribution).
   bool from_file(const std::string& key) const { return file_keys_.count(key) > 0; }
+  /// Whether `key` was set explicitly, by the config file or a flag (after resolve()).
+  bool given(const std::string& key) const { return file_keys_.count(key) > 0 || given_.count(key) > 0; }
 
  private:
   nlohmann::ordered_json defaults_;
