@@ -4,7 +4,7 @@
 # Workloads and method: docs/performance.md. Usage:
 #   bench/run.sh                       # everything, 5 runs each
 #   RUNS=3 WORKLOADS="W1 W4" bench/run.sh
-# Environment (defaults in brackets):
+# Environment (defaults in brackets; BUILD_DIR=build/x SKIP_BUILD=1 measures an existing build):
 #   RUNS [5]  WORKLOADS ["W1 W2 W3 W4 GEMM"]  THREADS ["1 2"] (W2, W4, GEMM)
 #   W1_UPDATES [10000]  W3_SAMPLES [10000]  W4_CALLS [10000]  DATA [/usr/share/datasets/fashion-mnist]
 #   BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]  OUT [BUILD_DIR/bench-results/DATE]
@@ -139,11 +139,11 @@ for T in $THREADS; do
       "samples_per_s:higher,test_acc:higher,wall_s:lower,max_rss_mib:lower" "w2_ours_$T" "$peers_w2"
   fi
   if has GEMM; then
-    case_ gemm_$T "BLAS floor: the epoch's sgemm calls only" "" plain gemm_$T "$bin/bench_gemm_limit" --threads "$T" --repeat 1
+    case_ gemm_$T "GEMM floor: the epoch's products only (our sgemm, same threads)" "" plain gemm_$T "$bin/bench_gemm_limit" --threads "$T" --repeat 1
     group "GEMM floor of one W2 epoch, $T thread(s)" "seconds:lower,gflops:higher,gflop:lower" "gemm_$T" ""
   fi
   if has W4; then
-    case_ w4_ours_$T "backprop (Network<float>::forward)" "" plain w4_ours_$T "$bin/bench_infer" --threads "$T" --calls "$W4_CALLS"
+    case_ w4_ours_$T "backprop (Network<float>::predict)" "" plain w4_ours_$T "$bin/bench_infer" --threads "$T" --calls "$W4_CALLS"
     peers_w4=""
     if [[ $T == 1 ]]; then combos="1:1"; else combos="$T:$T $T:1 1:$T"; fi
     for c in $combos; do

@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake g++ pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
-      dataset-fashion-mnist python3 python3-numpy)
+      dataset-fashion-mnist python3 python3-numpy
+      clang libclang-rt-14-dev)  # the libFuzzer targets under fuzz/ (Debian 12's clang 14)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch libfann-dev hyperfine)
 fi

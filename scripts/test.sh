@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs the whole test suite twice: a normal build with
-# warnings as errors, and an AddressSanitizer + UndefinedBehaviorSanitizer build.
-#   scripts/test.sh            both builds
+# warnings as errors, and an AddressSanitizer + UndefinedBehaviorSanitizer build; then builds the
+# libFuzzer targets (clang) and runs each briefly on its seed corpus (docs/fuzzing.md).
+#   scripts/test.sh            all three stages
 #   scripts/test.sh --quick    the normal build only
+# FUZZ_SECONDS (default 10) sets the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,4 +23,8 @@ if [[ "${1:-}" != "--quick" ]]; then
   OPENBLAS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/sanitize -DCMAKE_BUILD_TYPE=Debug -DBACKPROP_SANITIZE=address,undefined
+fi
+if [[ "${1:-}" != "--quick" ]]; then
+  echo "== fuzz targets (libFuzzer + ASan + UBSan, clang), ${FUZZ_SECONDS:-10} s each"
+  fuzz/run.sh "${FUZZ_SECONDS:-10}"
 fi

@@ -132,13 +132,20 @@ struct Reader {
     }
     if (v.contains("train_weights")) opts.train_weights = boolean(v["train_weights"], path + ".train_weights");
     if (v.contains("train_bias")) opts.train_bias = boolean(v["train_bias"], path + ".train_bias");
-    net.add(opts);
-    Dense<double>& d = net.layer(l);
-
+    // The weights' shape is checked before the layer is allocated: "in" and "out" are only
+    // believed once the file really holds out x in numbers.
     const json& w = v["weights"];
     const std::string rows_what = std::to_string(opts.out) + " rows (one per neuron) of " +
                                   std::to_string(opts.in) + " numbers";
     if (!w.is_array() || w.size() != opts.out) fail(path + ".weights", "an array of " + rows_what, describe(w));
+    for (std::size_t o = 0; o < opts.out; ++o)
+      if (!w[o].is_array() || w[o].size() != opts.in)
+        fail(path + ".weights[" + std::to_string(o) + "]",
+             "an array of " + std::to_string(opts.in) + " numbers (the weights into neuron " +
+                 std::to_string(o + 1) + ", one per input)",
+             describe(w[o]));
+    net.add(opts);
+    Dense<double>& d = net.layer(l);
     for (std::size_t o = 0; o < opts.out; ++o) {
       const auto row = numbers(w[o], path + ".weights[" + std::to_string(o) + "]", opts.in,
                                "the weights into neuron " + std::to_string(o + 1) + ", one per input");
@@ -167,6 +174,9 @@ NetSpec parse_netspec(const std::string& text, const std::string& name) {
     std::string what = e.what();
     if (const auto p = what.find("] "); what.rfind("[json.exception", 0) == 0 && p != std::string::npos)
       what = what.substr(p + 2);
+    if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f &&
+        static_cast<unsigned char>(text[1]) == 0x8b)
+      what = "expected JSON text, found a gzip stream (decompress it first)";
     throw ConfigError(name + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + what);
   } catch (const json::exception& e) {  // e.g. out_of_range 406: a number too large for a double
     std::string what = e.what();

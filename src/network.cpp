@@ -1,7 +1,11 @@
 // Network: chains Dense layers forward, and backpropagates the loss through them.
 #include "backprop/network.hpp"
 
+#include <type_traits>
+
 #include "backprop/error.hpp"
+#include "kernels/activation.hpp"
+#include "kernels/gemv.hpp"
 
 namespace bp {
 
@@ -31,15 +35,64 @@ std::size_t Network<T>::parameter_count() const noexcept {
   return n;
 }
 
+namespace {
+
+template <class T>
+void check_input(const std::vector<Dense<T>>& layers, const Matrix<T>& x) {
+  if (layers.empty()) throw UsageError("Network::forward: the network has no layers");
+  if (x.cols() != layers.front().in())
+    throw UsageError("input has " + std::to_string(x.cols()) + " features per sample, expected " +
+                     std::to_string(layers.front().in()) + " (the network's input width)");
+  if (layers.back().options().dropout > 0)
+    throw UsageError("dropout on the output layer (layer " + std::to_string(layers.size()) +
+                     "); dropout belongs on hidden layers");
+}
+
+}  // namespace
+
+template <class T>
+void Network<T>::predict(const Matrix<T>& x, Matrix<T>& out, InferenceScratch<T>& scratch) const {
+  check_input(layers_, x);
+  const std::size_t L = layers_.size();
+  const Matrix<T>* in_l = &x;
+  for (std::size_t l = 0; l < L; ++l) {
+    const Dense<T>& d = layers_[l];
+    Matrix<T>& a = l + 1 == L ? out : scratch.h[l % 2];
+    if constexpr (std::is_same_v<T, float>) {
+      if (x.rows() == 1) {  // one sample: the matrix-vector kernel at every size
+        scratch.z.resize(1, d.out());
+        a.resize(1, d.out());
+        kernels::gemv_forward(scratch.z.data(), in_l->data(), d.weights().value.data(),
+                              d.bias().value.data(), d.in(), d.out());
+        kernels::activation_forward(a.data(), scratch.z.data(), 1, d.out(), d.activation(),
+                                    d.alpha());
+        in_l = &a;
+        continue;
+      }
+    }
+    d.forward(*in_l, scratch.z, a);
+    in_l = &a;
+  }
+}
+
+template <class T>
+Matrix<T> Network<T>::predict(const Matrix<T>& x) const {
+  InferenceScratch<T> scratch;
+  Matrix<T> out;
+  predict(x, out, scratch);
+  return out;
+}
+
+template <class T>
+T Network<T>::loss_value(const Matrix<T>& t, const Matrix<T>& out,
+                         const InferenceScratch<T>& scratch) const {
+  const auto& last = layers_.back();
+  return loss_forward(loss_, last.activation(), scratch.z, out, t);
+}
+
 template <class T>
 const Matrix<T>& Network<T>::forward(const Matrix<T>& x) {
-  if (layers_.empty()) throw UsageError("Network::forward: the network has no layers");
-  if (x.cols() != in())
-    throw UsageError("input has " + std::to_string(x.cols()) + " features per sample, expected " +
-                     std::to_string(in()) + " (the network's input width)");
-  if (layers_.back().options().dropout > 0)
-    throw UsageError("dropout on the output layer (layer " + std::to_string(layers_.size()) +
-                     "); dropout belongs on hidden layers");
+  check_input(layers_, x);
   const Matrix<T>* in_l = &x;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     layers_[l].forward(*in_l, z_[l], a_[l]);

@@ -38,6 +38,9 @@ void apply_update(Dense<T>& layer, T lr) {
 template <class T>
 T sgd_step(Network<T>& net, const Matrix<T>& x, const Matrix<T>& t, const SgdOptions& opts) {
   const T lr = static_cast<T>(opts.lr);
+  T e_fused;
+  if (opts.order == UpdateOrder::kSimultaneous && net.sgd_step_fused(x, t, lr, e_fused))
+    return e_fused;  // batch 1: one fused pass (src/sgd_online.cpp)
   net.zero_grad();
   net.forward(x);
   const T e = net.loss_value(t);

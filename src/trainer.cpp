@@ -121,16 +121,15 @@ void check_fits(const Network<T>& net, const Dataset& d, const char* what) {
 }  // namespace
 
 template <class T>
-double evaluate(Network<T>& net, const Dataset& data, const Scaler& scaler, std::size_t batch_size,
+double evaluate(const Network<T>& net, const Dataset& data, const Scaler& scaler, std::size_t batch_size,
                 ClassificationMetrics<T>* cm, RegressionMetrics<T>* rm) {
   check_fits(net, data, "the evaluation data");
   const std::size_t N = data.size();
   if (N == 0) throw UsageError("the evaluation data is empty");
   const std::size_t B = batch_size == 0 ? 1024 : batch_size;
-  const bool was_training = net.training();
-  net.set_training(false);
   std::vector<std::size_t> rows(std::min(B, N));
-  Matrix<T> x, y;
+  Matrix<T> x, y, out;
+  InferenceScratch<T> scratch;
   double sum = 0;
   for (std::size_t start = 0; start < N; start += B) {
     const std::size_t nb = std::min(B, N - start);
@@ -138,12 +137,11 @@ double evaluate(Network<T>& net, const Dataset& data, const Scaler& scaler, std:
     std::iota(rows.begin(), rows.end(), start);
     data.gather<T>(rows, x, y);
     scaler.apply(x);
-    const Matrix<T>& out = net.forward(x);
-    sum += double(net.loss_value(y)) * double(nb);
+    net.predict(x, out, scratch);
+    sum += double(net.loss_value(y, out, scratch)) * double(nb);
     if (cm) cm->add_batch(out, y);
     if (rm) rm->add_batch(out, y);
   }
-  net.set_training(was_training);
   return sum / double(N);
 }
 
@@ -318,7 +316,7 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
 }
 
 #define BP_INSTANTIATE(T)                                                                           \
-  template double evaluate<T>(Network<T>&, const Dataset&, const Scaler&, std::size_t,       \
+  template double evaluate<T>(const Network<T>&, const Dataset&, const Scaler&, std::size_t,       \
                               ClassificationMetrics<T>*, RegressionMetrics<T>*);                    \
   template TrainResult train<T>(Network<T>&, Optimizer<T>&, const Dataset&, const Dataset*,         \
                                 const Scaler&, const TrainOptions&, const TrainCallbacks<T>&,       \

@@ -209,8 +209,9 @@ TEST(Checkpoint, MalformedFilesNameTheProblemAndTheOffset) {
 TEST(Checkpoint, NonFiniteWeightsAreNeverWritten) {
   Network<float> net = make_net<float>(0.0);
   net.layer(1).weights().value[3] = NAN;
-  EXPECT_THROW(checkpoint_to_bytes<float>(net, ModelInfo{}, TrainState<float>{.steps = 1}, {}, {}, {}, {}),
-               DivergenceError);
+  TrainState<float> state;
+  state.steps = 1;
+  EXPECT_THROW(checkpoint_to_bytes<float>(net, ModelInfo{}, state, {}, {}, {}, {}), DivergenceError);
 }
 
 TEST(Checkpoint, FingerprintSeesOneChangedByte) {

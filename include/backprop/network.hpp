@@ -13,6 +13,16 @@
 
 namespace bp {
 
+/// Working memory of Network::predict: the activations between layers and the net input of the
+/// layer being computed. The first call sizes it and later calls with the same batch size reuse
+/// it without allocating. Give each thread its own (one scratch must not be used by two calls at
+/// once); a default-constructed one works for any network.
+template <class T>
+struct InferenceScratch {
+  Matrix<T> z;     ///< net input; after predict, the output layer's (N, out): the logits
+  Matrix<T> h[2];  ///< hidden layers' activations, alternately
+};
+
 /// Where the pieces of a forward/backward pass live. Buffers are sized on the first batch and
 /// reused; a batch of another size resizes them (a no-op for the same size), so the training loop
 /// does not allocate after its first step.
@@ -47,6 +57,22 @@ class Network {
   const Matrix<T>& forward(const Matrix<T>& x);
   /// The loss of the last forward's output against t (N, out).
   T loss_value(const Matrix<T>& t) const;
+
+  /// Inference: x (N, in) -> out (N, out), the output activation (softmax included); the same
+  /// values as forward(x) in evaluation mode (no dropout) up to rounding (the batch-1 float
+  /// path uses the matrix-vector kernels of src/kernels/gemv.cpp for every layer).
+  /// Thread safety: predict is const and writes only `out` and `scratch`, so any number of
+  /// threads may call it at once on the same network, each with its own `out` and `scratch`,
+  /// as long as no thread changes the network meanwhile (training, forward/backward, setters,
+  /// weights). Results do not depend on how many threads call it (tests/test_predict.cpp runs
+  /// it from 8 threads at once). A call with a large batch may itself split its matrix products
+  /// over num_threads() threads. `out` must not be x or a part of scratch. Throws UsageError
+  /// like forward.
+  void predict(const Matrix<T>& x, Matrix<T>& out, InferenceScratch<T>& scratch) const;
+  /// predict with scratch memory of its own (allocates on every call).
+  Matrix<T> predict(const Matrix<T>& x) const;
+  /// The loss of the last predict(x, out, scratch) against t (N, out); const like predict.
+  T loss_value(const Matrix<T>& t, const Matrix<T>& out, const InferenceScratch<T>& scratch) const;
   /// Backpropagates the loss of the last forward(x) against t: accumulates every trainable
   /// gradient, and fills input_grad() when need_dx. on_layer, when given, runs after each layer's
   /// gradients are complete and before the error is propagated through that layer's weights
@@ -54,6 +80,16 @@ class Network {
   void backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx = false,
                 const std::function<void(Dense<T>&)>* on_layer = nullptr);
   void zero_grad() noexcept;
+
+  /// Plain SGD on one sample in one fused pass, for sgd_step at batch 1 in simultaneous order:
+  /// forward, E, and for each layer from the output down, dx = wᵀ dz with the old weights and
+  /// w -= lr dz xᵀ in the same sweep over w (b -= lr dz), so no gradient buffer is written: the
+  /// weights, biases, z, a and dz end as sgd_step's general path leaves them (bit for bit in
+  /// double; in float up to rounding, the kernels use FMA), but grad of every Param is left as
+  /// it was. Sets e to E before the update and returns true; returns false without doing
+  /// anything when the fused pass does not apply (x or t not one row of the network's widths,
+  /// no layers or more than 16, dropout active on a layer or set on the output layer).
+  bool sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T& e);
 
   const Matrix<T>& z(std::size_t l) const { return z_.at(l); }  ///< net input of layer l (N, O_l)
   const Matrix<T>& a(std::size_t l) const { return a_.at(l); }  ///< activation of layer l (N, O_l)

@@ -29,6 +29,10 @@ struct SgdOptions {
 
 /// One gradient-descent update on the batch (x, t): w <- w - lr * dE/dw for every trainable
 /// parameter. Returns E of the batch before the update.
+/// A batch of one sample in simultaneous order runs Network::sgd_step_fused: backpropagation and
+/// the update in one pass over each layer's weights, without gradient buffers, so after such a
+/// step the Params' grad are not this step's gradients (call Network::backward for those).
+/// Otherwise: zero_grad, forward, backward, then the update, and grad holds the batch's gradient.
 template <class T>
 T sgd_step(Network<T>& net, const Matrix<T>& x, const Matrix<T>& t, const SgdOptions& opts);
 

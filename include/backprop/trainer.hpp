@@ -111,10 +111,12 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& train, cons
                   const Scaler& scaler, const TrainOptions& opts, const TrainCallbacks<T>& cb = {},
                   const TrainState<T>* resume = nullptr);
 
-/// Loss and metrics of net on data, in batches of batch_size. Fills cm (classification) or rm
-/// (regression) when given; returns the mean loss over samples.
+/// Loss and metrics of net on data, in batches of batch_size, in evaluation mode (no dropout) via
+/// the const Network::predict: the network is not changed, so threads may evaluate one network
+/// at once. Fills cm (classification) or rm (regression) when given; returns the mean loss over
+/// samples.
 template <class T>
-double evaluate(Network<T>& net, const Dataset& data, const Scaler& scaler, std::size_t batch_size,
+double evaluate(const Network<T>& net, const Dataset& data, const Scaler& scaler, std::size_t batch_size,
                 ClassificationMetrics<T>* cm, RegressionMetrics<T>* rm);
 
 }  // namespace bp

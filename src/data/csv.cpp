@@ -149,9 +149,12 @@ void CsvOptions::validate() const {
     throw UsageError("CsvOptions: target_names need a header row");
 }
 
-Dataset load_csv(const std::string& path, const CsvOptions& options) {
-  options.validate();
-  const std::string text = data_detail::read_text_file(path);
+namespace {
+
+// The CSV reader proper, on the (already inflated) text; `path` names it in messages.
+Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptions& options) {
+  data_detail::check_text(text, path);
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte-order mark
   CsvReader reader(path, text, options.delimiter);
   const bool classify = options.task == Task::kClassification && !options.features_only;
 
@@ -309,6 +312,19 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
     for (auto& l : labels) l = remap[l];
   }
   return Dataset::classification(I, std::move(x), std::move(labels), std::move(names));
+}
+
+}  // namespace
+
+Dataset load_csv(const std::string& path, const CsvOptions& options) {
+  options.validate();
+  return parse_csv(data_detail::read_text_file(path), path, options);
+}
+
+Dataset load_csv_bytes(std::string_view bytes, const std::string& name, const CsvOptions& options) {
+  options.validate();
+  if (!data_detail::is_gzip(bytes)) return parse_csv(bytes, name, options);
+  return parse_csv(data_detail::text_from_bytes(bytes, name), name, options);
 }
 
 }  // namespace bp

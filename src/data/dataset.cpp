@@ -7,7 +7,10 @@
 #include <utility>
 
 #include "backprop/error.hpp"
+#include "backprop/threads.hpp"
 #include "data/file_util.hpp"
+#include "kernels/scale.hpp"
+#include "thread_pool.hpp"
 
 namespace bp {
 namespace {
@@ -129,28 +132,42 @@ void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>&
   const std::size_t W = target_width();
   x.resize(nb, i_);
   y.resize(nb, W);
-  for (std::size_t b = 0; b < nb; ++b) {
-    const std::size_t n = rows[b];
+  for (const std::size_t n : rows)  // all checked first, so the error does not depend on threads
     if (n >= n_)
       throw UsageError("Dataset::gather: row " + std::to_string(n) + " out of range for " +
                        std::to_string(n_) + " samples");
-    T* x_b = x.data() + b * i_;  // row b of the batch
-    if (type_ == FeatureType::kU8) {
-      const std::uint8_t* src = u8_.data() + n * i_;
-      for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
-    } else {
-      const float* src = f32_.data() + n * i_;
-      for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
+  // Rows are independent: large batches are split across bp::num_threads() threads (same result).
+  auto copy_rows = [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const std::size_t n = rows[b];
+      T* x_b = x.data() + b * i_;  // row b of the batch
+      if (type_ == FeatureType::kU8) {
+        // The rows are scattered over the whole data set: fetch the next one while this converts.
+        if (b + 1 < b1) {
+          const std::uint8_t* next = u8_.data() + rows[b + 1] * i_;
+          for (std::size_t off = 0; off < i_; off += 64) __builtin_prefetch(next + off);
+        }
+        kernels::u8_to_real(x_b, u8_.data() + n * i_, i_);  // vectorised byte -> T
+      } else {
+        const float* src = f32_.data() + n * i_;
+        for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
+      }
+      T* y_b = y.data() + b * W;
+      if (task_ == Task::kClassification) {
+        for (std::size_t c = 0; c < W; ++c) y_b[c] = T(0);
+        y_b[labels_[n]] = T(1);
+      } else {
+        const float* src = targets_.data() + n * k_;
+        for (std::size_t k = 0; k < k_; ++k) y_b[k] = static_cast<T>(src[k]);
+      }
     }
-    T* y_b = y.data() + b * W;
-    if (task_ == Task::kClassification) {
-      for (std::size_t c = 0; c < W; ++c) y_b[c] = T(0);
-      y_b[labels_[n]] = T(1);
-    } else {
-      const float* src = targets_.data() + n * k_;
-      for (std::size_t k = 0; k < k_; ++k) y_b[k] = static_cast<T>(src[k]);
-    }
-  }
+  };
+  const std::size_t parts =
+      std::min({num_threads(), nb, std::max<std::size_t>(1, nb * i_ / (std::size_t{1} << 15))});
+  detail::parallel_parts(parts, [&](std::size_t p) {
+    const detail::Range r = detail::part_range(nb, parts, p, 1);
+    copy_rows(r.begin, r.end);
+  });
 }
 
 template void Dataset::gather<float>(std::span<const std::size_t>, Matrix<float>&,

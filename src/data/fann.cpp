@@ -42,8 +42,10 @@ class Tokens {
 
 }  // namespace
 
-Dataset load_fann(const std::string& path) {
-  const std::string text = data_detail::read_text_file(path);
+namespace {
+
+// The reader proper, on the (already inflated) text; `path` names it in messages.
+Dataset parse_fann(std::string_view text, const std::string& path) {
   Tokens tok(text);
   const char* header_names[3] = {"num_pairs", "num_input", "num_output"};
   std::uint64_t header[3] = {0, 0, 0};
@@ -101,6 +103,15 @@ Dataset load_fann(const std::string& path) {
                     data_detail::quote(extra));
   return Dataset::regression(static_cast<std::size_t>(I), std::move(x),
                              static_cast<std::size_t>(K), std::move(y));
+}
+
+}  // namespace
+
+Dataset load_fann(const std::string& path) { return parse_fann(data_detail::read_text_file(path), path); }
+
+Dataset load_fann_bytes(std::string_view bytes, const std::string& name) {
+  if (!data_detail::is_gzip(bytes)) return parse_fann(bytes, name);
+  return parse_fann(data_detail::text_from_bytes(bytes, name), name);
 }
 
 }  // namespace bp

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,9 +54,10 @@ std::string detect_feature_format(const std::string& path) {
                    "ending '-ubyte'); give the format: csv, idx, npy or fann");
 }
 
-Dataset load_features(const std::string& path, const FeatureOptions& options) {
-  options.validate();
-  data_detail::check_readable(path);  // a missing file is NoInputError, before the name is judged
+namespace {
+
+// load_features on the file at path, or on `bytes` (with path as its name) when given.
+Dataset features_of(const std::string& path, const std::string_view* bytes, const FeatureOptions& options) {
   const bool detect = options.format == "auto";
   const std::string format = detect ? detect_feature_format(path) : options.format;
   Dataset d;
@@ -68,13 +70,13 @@ Dataset load_features(const std::string& path, const FeatureOptions& options) {
     o.features_only = true;
     o.features = options.width;
     o.allow_label_column = options.allow_label_column;
-    d = load_csv(path, o);  // checks the width itself, naming the line
+    d = bytes ? load_csv_bytes(*bytes, path, o) : load_csv(path, o);  // checks the width, naming the line
   } else if (format == "idx") {
-    d = load_idx_images(path);
+    d = bytes ? load_idx_images_bytes(*bytes, path) : load_idx_images(path);
   } else if (format == "npy") {
-    d = load_npy_features(path);
+    d = bytes ? load_npy_features_bytes(*bytes, path) : load_npy_features(path);
   } else {
-    const Dataset pairs = load_fann(path);
+    const Dataset pairs = bytes ? load_fann_bytes(*bytes, path) : load_fann(path);
     const auto x = pairs.features_f32();
     d = Dataset::unlabelled(pairs.features(), std::vector<float>(x.begin(), x.end()));
   }
@@ -83,6 +85,19 @@ Dataset load_features(const std::string& path, const FeatureOptions& options) {
                     " features per sample (the model's input), found " +
                     std::to_string(d.features()));
   return d;
+}
+
+}  // namespace
+
+Dataset load_features(const std::string& path, const FeatureOptions& options) {
+  options.validate();
+  data_detail::check_readable(path);  // a missing file is NoInputError, before the name is judged
+  return features_of(path, nullptr, options);
+}
+
+Dataset load_features_bytes(std::string_view bytes, const std::string& name, const FeatureOptions& options) {
+  options.validate();
+  return features_of(name, &bytes, options);
 }
 
 }  // namespace bp

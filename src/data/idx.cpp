@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "backprop/error.hpp"
@@ -58,13 +60,21 @@ struct IdxArray {
   std::uint64_t data_offset = 0;   // byte offset of data[0] in the (decompressed) stream
 };
 
-class GzFile {
+// Where read_idx gets its bytes: a file through zlib's gz* API, or bytes in memory.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to n bytes; fewer only at the end of the stream. Throws on a corrupt stream.
+  virtual std::size_t read(void* buf, std::size_t n) = 0;
+};
+
+class GzFile final : public ByteSource {
  public:
   explicit GzFile(const std::string& path) : path_(path), f_(gzopen(path.c_str(), "rb")) {
     if (!f_) throw NoInputError("cannot open '" + path + "'");
     gzbuffer(f_, 1 << 17);
   }
-  ~GzFile() { gzclose(f_); }
+  ~GzFile() override { gzclose(f_); }
   GzFile(const GzFile&) = delete;
   GzFile& operator=(const GzFile&) = delete;
 
@@ -78,8 +88,7 @@ class GzFile {
     return m;
   }
 
-  // Reads up to n bytes; fewer only at the end of the stream. Throws on a corrupt stream.
-  std::size_t read(void* buf, std::size_t n) {
+  std::size_t read(void* buf, std::size_t n) override {
     std::size_t got = 0;
     auto* out = static_cast<unsigned char*>(buf);
     while (got < n) {
@@ -111,17 +120,28 @@ class GzFile {
   std::uint64_t offset_ = 0;
 };
 
-IdxArray read_idx(const std::string& path) {
-  const std::uint64_t file_size = data_detail::check_readable(path);
-  bool compressed = false;
-  {
-    unsigned char m[2] = {0, 0};
-    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-      compressed = std::fread(m, 1, 2, f) == 2 && m[0] == 0x1f && m[1] == 0x8b;
-      std::fclose(f);
-    }
+// Bytes in memory, inflated on the way when they are a gzip stream.
+class MemorySource final : public ByteSource {
+ public:
+  MemorySource(std::string_view bytes, const std::string& name) : bytes_(bytes) {
+    if (data_detail::is_gzip(bytes)) gz_.emplace(bytes, name);
   }
-  GzFile in(path);
+  std::size_t read(void* buf, std::size_t n) override {
+    if (gz_) return gz_->read(buf, n);
+    const std::size_t k = std::min(n, bytes_.size() - pos_);
+    if (k) std::memcpy(buf, bytes_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  std::optional<data_detail::GzipReader> gz_;
+};
+
+// Decodes an IDX file from `in`; file_size is the stored (maybe compressed) size in bytes.
+IdxArray read_idx(ByteSource& in, const std::string& path, std::uint64_t file_size, bool compressed) {
   IdxArray a;
   unsigned char magic[4] = {0, 0, 0, 0};
   const std::size_t got = in.read(magic, 4);
@@ -201,6 +221,25 @@ IdxArray read_idx(const std::string& path) {
   return a;
 }
 
+IdxArray read_idx(const std::string& path) {
+  const std::uint64_t file_size = data_detail::check_readable(path);
+  bool compressed = false;
+  {
+    unsigned char m[2] = {0, 0};
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+      compressed = std::fread(m, 1, 2, f) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+      std::fclose(f);
+    }
+  }
+  GzFile in(path);
+  return read_idx(in, path, file_size, compressed);
+}
+
+IdxArray read_idx_bytes(std::string_view bytes, const std::string& name) {
+  MemorySource in(bytes, name);
+  return read_idx(in, name, bytes.size(), data_detail::is_gzip(bytes));
+}
+
 // The big-endian float32 elements of an f32 IDX array, each checked to be finite.
 std::vector<float> f32_features(const IdxArray& a, const std::string& path) {
   std::vector<float> x(a.data.size() / 4);
@@ -218,12 +257,9 @@ std::vector<float> f32_features(const IdxArray& a, const std::string& path) {
   return x;
 }
 
-}  // namespace
-
-Dataset load_idx(const std::string& images_path, const std::string& labels_path,
-                 const IdxOptions& options) {
-  IdxArray images = read_idx(images_path);
-  IdxArray labels = read_idx(labels_path);
+// The labelled dataset of two decoded files.
+Dataset make_idx_dataset(IdxArray images, const std::string& images_path, const IdxArray& labels,
+                         const std::string& labels_path, const IdxOptions& options) {
   if (labels.type != kTypeU8)
     throw DataError(labels_path + ": byte 2: expected label type 0x08 (u8), found " +
                     type_name(labels.type));
@@ -261,12 +297,35 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
   return Dataset::classification(I, f32_features(images, images_path), std::move(y), std::move(names));
 }
 
-Dataset load_idx_images(const std::string& images_path) {
-  IdxArray images = read_idx(images_path);
+Dataset make_idx_features(IdxArray images, const std::string& images_path) {
   std::size_t I = 1;
   for (std::size_t d = 1; d < images.dims.size(); ++d) I *= images.dims[d];
   if (images.type == kTypeU8) return Dataset::unlabelled(I, std::move(images.data));
   return Dataset::unlabelled(I, f32_features(images, images_path));
+}
+
+}  // namespace
+
+Dataset load_idx(const std::string& images_path, const std::string& labels_path,
+                 const IdxOptions& options) {
+  IdxArray images = read_idx(images_path);
+  IdxArray labels = read_idx(labels_path);
+  return make_idx_dataset(std::move(images), images_path, labels, labels_path, options);
+}
+
+Dataset load_idx_bytes(std::string_view images, const std::string& images_name, std::string_view labels,
+                       const std::string& labels_name, const IdxOptions& options) {
+  IdxArray img = read_idx_bytes(images, images_name);
+  IdxArray lab = read_idx_bytes(labels, labels_name);
+  return make_idx_dataset(std::move(img), images_name, lab, labels_name, options);
+}
+
+Dataset load_idx_images(const std::string& images_path) {
+  return make_idx_features(read_idx(images_path), images_path);
+}
+
+Dataset load_idx_images_bytes(std::string_view bytes, const std::string& name) {
+  return make_idx_features(read_idx_bytes(bytes, name), name);
 }
 
 }  // namespace bp

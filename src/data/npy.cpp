@@ -2,9 +2,9 @@
 // header's dict literal (no eval), then a size check before the data is read.
 #include "backprop/data/npy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <string_view>
 #include <utility>
@@ -143,13 +143,17 @@ std::uint64_t read_le(const unsigned char* b, std::size_t n) {
 }  // namespace
 
 NpyArray read_npy(const std::string& path) {
-  const std::uint64_t file_size = data_detail::check_readable(path);
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw NoInputError("cannot open '" + path + "'");
+  return read_npy_bytes(data_detail::read_binary_file(path), path);
+}
+
+NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
+  const std::uint64_t file_size = file.size();
+  std::size_t pos = 0;
   auto read = [&](void* buf, std::size_t n) {
-    f.read(static_cast<char*>(buf), static_cast<std::streamsize>(n));
-    if (f.bad()) throw NoInputError("cannot read '" + path + "'");
-    return static_cast<std::size_t>(f.gcount());
+    const std::size_t k = std::min(n, file.size() - pos);
+    if (k) std::memcpy(buf, file.data() + pos, k);
+    pos += k;
+    return k;
   };
 
   unsigned char pre[12] = {};
@@ -160,7 +164,9 @@ NpyArray read_npy(const std::string& path) {
       seen += (pre[k] >= 32 && pre[k] < 127) ? std::string(1, static_cast<char>(pre[k]))
                                              : hex_escape(pre[k]);
     throw DataError(path + ": byte 0: expected the npy magic \\x93NUMPY, found " +
-                    (got < 8 ? "a " + std::to_string(got) + "-byte file" : "'" + seen + "'"));
+                    (data_detail::is_gzip(file) ? std::string("a gzip stream (decompress it first)")
+                     : got < 8                   ? "a " + std::to_string(got) + "-byte file"
+                                                 : "'" + seen + "'"));
   }
   const unsigned major = pre[6], minor = pre[7];
   if (major < 1 || major > 3 || minor != 0)
@@ -225,27 +231,25 @@ NpyArray read_npy(const std::string& path) {
   a.cols = a.rows == 0 ? 0 : static_cast<std::size_t>(count / a.shape[0]);
 
   const auto n = static_cast<std::size_t>(count);
-  std::vector<unsigned char> raw(static_cast<std::size_t>(*bytes));
-  if (read(raw.data(), raw.size()) < raw.size())
-    throw DataError(path + ": byte " + std::to_string(a.data_offset) + ": data truncated");
+  const auto* raw = reinterpret_cast<const unsigned char*>(file.data() + a.data_offset);
   if (a.itemsize == 1) {
-    a.u8.assign(raw.begin(), raw.end());
+    a.u8.assign(raw, raw + n);
   } else if (d == "<f4") {
     a.f32.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
-      const auto bits = static_cast<std::uint32_t>(read_le(raw.data() + 4 * k, 4));
+      const auto bits = static_cast<std::uint32_t>(read_le(raw + 4 * k, 4));
       std::memcpy(&a.f32[k], &bits, 4);
     }
   } else if (d == "<f8") {
     a.f64.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
-      const std::uint64_t bits = read_le(raw.data() + 8 * k, 8);
+      const std::uint64_t bits = read_le(raw + 8 * k, 8);
       std::memcpy(&a.f64[k], &bits, 8);
     }
   } else {
     a.i64.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
-      std::uint64_t bits = read_le(raw.data() + a.itemsize * k, a.itemsize);
+      std::uint64_t bits = read_le(raw + a.itemsize * k, a.itemsize);
       if (a.itemsize == 4 && (bits & 0x80000000u)) bits |= 0xFFFFFFFF00000000ULL;  // sign-extend
       std::memcpy(&a.i64[k], &bits, 8);
     }
@@ -279,8 +283,9 @@ std::vector<float> to_float(const NpyArray& a, const std::string& path) {
 
 }  // namespace
 
-Dataset load_npy_features(const std::string& path) {
-  NpyArray xa = read_npy(path);
+namespace {
+
+Dataset npy_features(NpyArray xa, const std::string& path) {
   if (xa.rows == 0 || xa.cols == 0)
     throw DataError(path + ": byte " + std::to_string(xa.data_offset) +
                     ": expected at least one sample with at least one feature, found shape with 0");
@@ -289,10 +294,8 @@ Dataset load_npy_features(const std::string& path) {
   return Dataset::unlabelled(I, to_float(xa, path));
 }
 
-Dataset load_npy(const std::string& features_path, const std::string& targets_path,
-                 const NpyOptions& options) {
-  NpyArray xa = read_npy(features_path);
-  const NpyArray ya = read_npy(targets_path);
+Dataset npy_dataset(NpyArray xa, const std::string& features_path, const NpyArray& ya,
+                    const std::string& targets_path, const NpyOptions& options) {
   const std::size_t N = xa.rows;
   const std::size_t I = xa.cols;
   if (N == 0 || I == 0)
@@ -348,6 +351,29 @@ Dataset load_npy(const std::string& features_path, const std::string& targets_pa
     return Dataset::classification(I, features_u8(), std::move(labels), std::move(names));
   return Dataset::classification(I, to_float(xa, features_path), std::move(labels),
                                  std::move(names));
+}
+
+}  // namespace
+
+Dataset load_npy_features(const std::string& path) { return npy_features(read_npy(path), path); }
+
+Dataset load_npy_features_bytes(std::string_view bytes, const std::string& name) {
+  return npy_features(read_npy_bytes(bytes, name), name);
+}
+
+Dataset load_npy(const std::string& features_path, const std::string& targets_path,
+                 const NpyOptions& options) {
+  NpyArray xa = read_npy(features_path);
+  const NpyArray ya = read_npy(targets_path);
+  return npy_dataset(std::move(xa), features_path, ya, targets_path, options);
+}
+
+Dataset load_npy_bytes(std::string_view features, const std::string& features_name,
+                       std::string_view targets, const std::string& targets_name,
+                       const NpyOptions& options) {
+  NpyArray xa = read_npy_bytes(features, features_name);
+  const NpyArray ya = read_npy_bytes(targets, targets_name);
+  return npy_dataset(std::move(xa), features_name, ya, targets_name, options);
 }
 
 }  // namespace bp

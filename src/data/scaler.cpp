@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "backprop/error.hpp"
+#include "kernels/scale.hpp"
 
 namespace bp {
 
@@ -85,12 +86,9 @@ void Scaler::apply(Matrix<T>& x) const {
     throw UsageError("Scaler::apply: batch has " + std::to_string(x.cols()) +
                      " columns, expected " + std::to_string(offset_.size()) +
                      (fitted() ? " features" : " (the scaler is not fitted)"));
-  const std::size_t I = x.cols();
-  for (std::size_t n = 0; n < x.rows(); ++n) {
-    T* x_n = x.data() + n * I;
-    for (std::size_t i = 0; i < I; ++i)
-      x_n[i] = static_cast<T>((static_cast<double>(x_n[i]) - offset_[i]) / scale_[i]);
-  }
+  // (x - offset) / scale in double, rounded to T: kernels/scale.cpp (vectorised, same bits as
+  // kernels::scale_columns_ref).
+  kernels::scale_columns(x.data(), x.rows(), x.cols(), offset_.data(), scale_.data());
 }
 
 template void Scaler::apply<float>(Matrix<float>&) const;

@@ -46,6 +46,71 @@ T activation_derivative(T z, T a, Activation act, T alpha) {
   return T(1);
 }
 
+// ---- ReLU, the hidden activation of W2: branch-free loops, vectorised for the best instruction
+// set at run time (the baseline build is SSE2, where GCC leaves the select as a branch that
+// mispredicts on half the elements). Same formulas as the element-wise reference, so same bits.
+// `ivdep`: a may be z (or dz be da) exactly, never partly overlapping, so no element depends on
+// another.
+template <class T>
+[[gnu::always_inline]] inline void relu_forward_body(T* a, const T* z, std::size_t count) {
+#pragma GCC ivdep
+  for (std::size_t k = 0; k < count; ++k) a[k] = z[k] > T(0) ? z[k] : T(0);
+}
+template <class T>
+[[gnu::always_inline]] inline void relu_backward_body(T* dz, const T* da, const T* z,
+                                                      std::size_t count) {
+#pragma GCC ivdep
+  for (std::size_t k = 0; k < count; ++k) dz[k] = z[k] > T(0) ? da[k] : T(0);
+}
+
+template <class T>
+void relu_forward_generic(T* a, const T* z, std::size_t count) { relu_forward_body(a, z, count); }
+template <class T>
+void relu_backward_generic(T* dz, const T* da, const T* z, std::size_t count) {
+  relu_backward_body(dz, da, z, count);
+}
+#if defined(__x86_64__)
+template <class T>
+__attribute__((target("avx512f"))) void relu_forward_avx512(T* a, const T* z, std::size_t count) {
+  relu_forward_body(a, z, count);
+}
+template <class T>
+__attribute__((target("avx512f"))) void relu_backward_avx512(T* dz, const T* da, const T* z,
+                                                             std::size_t count) {
+  relu_backward_body(dz, da, z, count);
+}
+template <class T>
+__attribute__((target("avx2"))) void relu_forward_avx2(T* a, const T* z, std::size_t count) {
+  relu_forward_body(a, z, count);
+}
+template <class T>
+__attribute__((target("avx2"))) void relu_backward_avx2(T* dz, const T* da, const T* z,
+                                                        std::size_t count) {
+  relu_backward_body(dz, da, z, count);
+}
+inline int simd_level() {  // 2: AVX-512F, 1: AVX2, 0: baseline
+  static const int level = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+  return level;
+}
+#endif
+
+template <class T>
+void relu_forward(T* a, const T* z, std::size_t count) {
+#if defined(__x86_64__)
+  if (simd_level() == 2) return relu_forward_avx512(a, z, count);
+  if (simd_level() == 1) return relu_forward_avx2(a, z, count);
+#endif
+  relu_forward_generic(a, z, count);
+}
+template <class T>
+void relu_backward(T* dz, const T* da, const T* z, std::size_t count) {
+#if defined(__x86_64__)
+  if (simd_level() == 2) return relu_backward_avx512(dz, da, z, count);
+  if (simd_level() == 1) return relu_backward_avx2(dz, da, z, count);
+#endif
+  relu_backward_generic(dz, da, z, count);
+}
+
 template <class T>
 void activation_forward(T* a, const T* z, std::size_t N, std::size_t O, Activation act, T alpha) {
   if (act == Activation::kSoftmax) {
@@ -67,8 +132,7 @@ void activation_forward(T* a, const T* z, std::size_t N, std::size_t O, Activati
       if (a != z) std::copy(z, z + count, a);
       return;
     case Activation::kRelu:
-      for (std::size_t k = 0; k < count; ++k) a[k] = z[k] > T(0) ? z[k] : T(0);
-      return;
+      return relu_forward(a, z, count);
     default:
       for (std::size_t k = 0; k < count; ++k) a[k] = apply(z[k], act, alpha);
   }
@@ -94,8 +158,7 @@ void activation_backward(T* dz, const T* da, const T* z, const T* a, std::size_t
       if (dz != da) std::copy(da, da + count, dz);
       return;
     case Activation::kRelu:
-      for (std::size_t k = 0; k < count; ++k) dz[k] = z[k] > T(0) ? da[k] : T(0);
-      return;
+      return relu_backward(dz, da, z, count);
     case Activation::kSigmoid:
       for (std::size_t k = 0; k < count; ++k) dz[k] = da[k] * a[k] * (T(1) - a[k]);
       return;

@@ -8,9 +8,11 @@
 #include "kernels/gemm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <thread>
 #include <vector>
+
+#include "thread_pool.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define BP_GEMM_X86 1
@@ -32,16 +34,21 @@ constexpr std::size_t kKC = 256;
 constexpr std::size_t kMC = 144;   // a multiple of every MR (12, 6, 4)
 constexpr std::size_t kNC = 1024;  // a multiple of every NR (32, 16, 8)
 
+// A product is split across threads only in parts of at least this many multiply-adds (about
+// 3 us of work at 1 thread; handing a part to a spinning pool worker costs well under 1 us).
+constexpr std::size_t kMinWorkPerThread = std::size_t{1} << 18;
+
 // Micro-kernel: acc(MR, NR) = sum over k < kc of a[k*MR + i] * b[k*NR + j] (packed panels), then
-// c[i*ldc + j] = alpha*acc + beta*c (c not read when beta == 0). a, b 64-byte aligned.
+// c[i*ldc + j] = alpha*acc + beta*c (c not read when beta == 0), or, when bias is given (only
+// with beta == 0), c[i*ldc + j] = alpha*acc + bias[j] in one rounding. a, b 64-byte aligned.
 using MicroKernel = void (*)(std::size_t kc, const float* a, const float* b, float* c,
-                             std::size_t ldc, float alpha, float beta);
+                             std::size_t ldc, float alpha, float beta, const float* bias);
 
 // ---- portable micro-kernel (4 x 8; the compiler vectorises it with what the baseline allows) --
 constexpr std::size_t kGenericMR = 4, kGenericNR = 8;
 
 void micro_generic(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
-                   float alpha, float beta) {
+                   float alpha, float beta, const float* bias) {
   float acc[kGenericMR][kGenericNR] = {};
   for (std::size_t k = 0; k < kc; ++k) {
     const float* a_k = a + k * kGenericMR;
@@ -52,7 +59,9 @@ void micro_generic(std::size_t kc, const float* a, const float* b, float* c, std
   for (std::size_t i = 0; i < kGenericMR; ++i) {
     float* c_i = c + i * ldc;
     for (std::size_t j = 0; j < kGenericNR; ++j)
-      c_i[j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c_i[j];
+      c_i[j] = bias          ? alpha * acc[i][j] + bias[j]
+               : beta == 0.0f ? alpha * acc[i][j]
+                              : alpha * acc[i][j] + beta * c_i[j];
   }
 }
 
@@ -64,7 +73,7 @@ constexpr std::size_t kAvx512MR = 12, kAvx512NR = 32;
 __attribute__((target("avx512f,avx512vl"))) void micro_avx512(std::size_t kc, const float* a,
                                                                const float* b, float* c,
                                                                std::size_t ldc, float alpha,
-                                                               float beta) {
+                                                               float beta, const float* bias) {
   __m512 acc0[kAvx512MR], acc1[kAvx512MR];
 #pragma GCC unroll 12
   for (std::size_t i = 0; i < kAvx512MR; ++i) {
@@ -84,7 +93,14 @@ __attribute__((target("avx512f,avx512vl"))) void micro_avx512(std::size_t kc, co
     b += kAvx512NR;
   }
   const __m512 va = _mm512_set1_ps(alpha);
-  if (beta == 0.0f) {
+  if (bias) {
+    const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
+#pragma GCC unroll 12
+    for (std::size_t i = 0; i < kAvx512MR; ++i) {
+      _mm512_storeu_ps(c + i * ldc, _mm512_fmadd_ps(va, acc0[i], bias0));
+      _mm512_storeu_ps(c + i * ldc + 16, _mm512_fmadd_ps(va, acc1[i], bias1));
+    }
+  } else if (beta == 0.0f) {
 #pragma GCC unroll 12
     for (std::size_t i = 0; i < kAvx512MR; ++i) {
       _mm512_storeu_ps(c + i * ldc, _mm512_mul_ps(va, acc0[i]));
@@ -167,7 +183,7 @@ constexpr std::size_t kAvx2MR = 6, kAvx2NR = 16;
 
 __attribute__((target("avx2,fma"))) void micro_avx2(std::size_t kc, const float* a, const float* b,
                                                     float* c, std::size_t ldc, float alpha,
-                                                    float beta) {
+                                                    float beta, const float* bias) {
   __m256 acc0[kAvx2MR], acc1[kAvx2MR];
 #pragma GCC unroll 6
   for (std::size_t i = 0; i < kAvx2MR; ++i) {
@@ -191,7 +207,10 @@ __attribute__((target("avx2,fma"))) void micro_avx2(std::size_t kc, const float*
 #pragma GCC unroll 6
   for (std::size_t i = 0; i < kAvx2MR; ++i) {
     float* c_i = c + i * ldc;
-    if (beta == 0.0f) {
+    if (bias) {
+      _mm256_storeu_ps(c_i, _mm256_fmadd_ps(va, acc0[i], _mm256_loadu_ps(bias)));
+      _mm256_storeu_ps(c_i + 8, _mm256_fmadd_ps(va, acc1[i], _mm256_loadu_ps(bias + 8)));
+    } else if (beta == 0.0f) {
       _mm256_storeu_ps(c_i, _mm256_mul_ps(va, acc0[i]));
       _mm256_storeu_ps(c_i + 8, _mm256_mul_ps(va, acc1[i]));
     } else {
@@ -275,14 +294,21 @@ struct Problem {
   float beta;
   float* C;
   std::size_t ldc;
+  const float* bias;  // (N) or nullptr; only with beta == 0 (sgemm_with arranges that)
 };
 
-// C = alpha*tile + beta*C for the valid mr x nr corner of a computed tile.
+// C = alpha*tile + beta*C (or + bias[j]) for the valid mr x nr corner of a computed tile. The
+// bias is added with one rounding, as the micro-kernels' FMA does.
 void write_edge(const float* tile, std::size_t nr_full, std::size_t mr, std::size_t nr, float* c,
-                std::size_t ldc, float alpha, float beta) {
+                std::size_t ldc, float alpha, float beta, const float* bias) {
   for (std::size_t i = 0; i < mr; ++i)
     for (std::size_t j = 0; j < nr; ++j) {
-      const float t = alpha * tile[i * nr_full + j];
+      const float acc = tile[i * nr_full + j];
+      if (bias) {
+        c[i * ldc + j] = std::fma(alpha, acc, bias[j]);
+        continue;
+      }
+      const float t = alpha * acc;
       c[i * ldc + j] = beta == 0.0f ? t : t + beta * c[i * ldc + j];
     }
 }
@@ -303,6 +329,7 @@ void gemm_blocked(const Problem& p, const KernelSet& ks, std::size_t m0, std::si
     for (std::size_t pc = 0; pc < p.K; pc += kKC) {
       const std::size_t kc = std::min(kKC, p.K - pc);
       const float beta = pc == 0 ? p.beta : 1.0f;
+      const float* bias = pc == 0 ? p.bias : nullptr;
       for (std::size_t jr = 0; jr < nc; jr += NR) {  // op(B)(pc.., jc+jr..)
         const std::size_t nr = std::min(NR, nc - jr);
         float* dst = b_pack + jr * kc;
@@ -333,10 +360,11 @@ void gemm_blocked(const Problem& p, const KernelSet& ks, std::size_t m0, std::si
                 __builtin_prefetch(c + i * p.ldc);
                 __builtin_prefetch(c + i * p.ldc + NR - 1);
               }
-              ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, c, p.ldc, p.alpha, beta);
+              ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, c, p.ldc, p.alpha, beta,
+                       bias ? bias + jc + jr : nullptr);
             } else {
-              ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, 1.0f, 0.0f);
-              write_edge(tile, NR, mr, nr, c, p.ldc, p.alpha, beta);
+              ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, 1.0f, 0.0f, nullptr);
+              write_edge(tile, NR, mr, nr, c, p.ldc, p.alpha, beta, bias ? bias + jc + jr : nullptr);
             }
           }
         }
@@ -345,44 +373,37 @@ void gemm_blocked(const Problem& p, const KernelSet& ks, std::size_t m0, std::si
   }
 }
 
-// Splits C across threads in whole tiles (so every element sees the same tiles and K blocks as
-// with one thread) and runs gemm_blocked on each part; the caller takes part 0.
+// Splits C across the pool in whole tiles (so every element sees the same tiles and K blocks as
+// with one thread: the result does not depend on the thread count) and runs gemm_blocked on each
+// part; the calling thread takes part 0. Columns are split when there are enough column tiles
+// (each part then packs all of op(A) and its own columns of op(B)), rows otherwise.
 template <std::size_t MR, std::size_t NR>
 void gemm_threaded(const Problem& p, const KernelSet& ks, std::size_t threads) {
   const std::size_t col_tiles = (p.N + NR - 1) / NR, row_tiles = (p.M + MR - 1) / MR;
-  // Below ~1 MFLOP per thread, starting a thread costs more than it saves.
-  const std::size_t work_threads = std::max<std::size_t>(1, p.M * p.N * p.K / (1u << 19));
-  threads = std::min({threads, work_threads, std::max(col_tiles, row_tiles)});
-  if (threads <= 1) return gemm_blocked<MR, NR>(p, ks, 0, p.M, 0, p.N);
-  const bool split_cols = col_tiles >= threads;
-  const std::size_t tiles = split_cols ? col_tiles : row_tiles;
-  const std::size_t width = split_cols ? NR : MR, extent = split_cols ? p.N : p.M;
-  auto part = [&](std::size_t t) {
-    const std::size_t lo = std::min(extent, tiles * t / threads * width);
-    const std::size_t hi = std::min(extent, tiles * (t + 1) / threads * width);
-    if (lo >= hi) return;
-    if (split_cols)
-      gemm_blocked<MR, NR>(p, ks, 0, p.M, lo, hi);
-    else
-      gemm_blocked<MR, NR>(p, ks, lo, hi, 0, p.N);
-  };
-  std::vector<std::thread> pool;
-  std::size_t started = 1;
-  try {
-    pool.reserve(threads - 1);
-    for (; started < threads; ++started) pool.emplace_back(part, started);
-  } catch (...) {  // no more threads: the caller computes the parts that did not start
-  }
-  part(0);
-  for (std::size_t t = started; t < threads; ++t) part(t);
-  for (std::thread& th : pool) th.join();
+  const std::size_t work_parts = std::max<std::size_t>(1, p.M * p.N * p.K / kMinWorkPerThread);
+  const std::size_t parts = std::min({threads, work_parts, std::max(col_tiles, row_tiles)});
+  if (parts <= 1) return gemm_blocked<MR, NR>(p, ks, 0, p.M, 0, p.N);
+  const bool split_cols = col_tiles >= parts;
+  detail::parallel_parts(parts, [&](std::size_t t) {
+    if (split_cols) {
+      const detail::Range r = detail::part_range(p.N, parts, t, NR);
+      if (r.begin < r.end) gemm_blocked<MR, NR>(p, ks, 0, p.M, r.begin, r.end);
+    } else {
+      const detail::Range r = detail::part_range(p.M, parts, t, MR);
+      if (r.begin < r.end) gemm_blocked<MR, NR>(p, ks, r.begin, r.end, 0, p.N);
+    }
+  });
 }
 
-// C = beta*C (C not read when beta == 0): the whole product when K == 0 or alpha == 0.
+// C = beta*C (C not read when beta == 0), plus the bias if any: the whole product when K == 0
+// or alpha == 0.
 void scale_c(const Problem& p) {
   for (std::size_t i = 0; i < p.M; ++i) {
     float* c_i = p.C + i * p.ldc;
-    for (std::size_t j = 0; j < p.N; ++j) c_i[j] = p.beta == 0.0f ? 0.0f : p.beta * c_i[j];
+    for (std::size_t j = 0; j < p.N; ++j) {
+      const float c = p.beta == 0.0f ? 0.0f : p.beta * c_i[j];
+      c_i[j] = p.bias ? c + p.bias[j] : c;
+    }
   }
 }
 
@@ -434,12 +455,11 @@ const char* gemm_isa_name(GemmIsa isa) {
   return "?";
 }
 
-void sgemm_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
-                std::size_t K, float alpha, const float* A, std::size_t lda, const float* B,
-                std::size_t ldb, float beta, float* C, std::size_t ldc, std::size_t threads) {
-  if (M == 0 || N == 0) return;
-  const Problem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
-  if (K == 0 || alpha == 0.0f) return scale_c(p);
+namespace {
+
+void run(GemmIsa isa, const Problem& p, std::size_t threads) {
+  if (p.M == 0 || p.N == 0) return;
+  if (p.K == 0 || p.alpha == 0.0f) return scale_c(p);
   if (isa == GemmIsa::kAuto) isa = gemm_isa_best();
   if (!gemm_isa_supported(isa)) isa = GemmIsa::kGeneric;
   threads = std::max<std::size_t>(1, threads);
@@ -458,11 +478,41 @@ void sgemm_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::siz
   }
 }
 
+}  // namespace
+
+void sgemm_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
+                std::size_t K, float alpha, const float* A, std::size_t lda, const float* B,
+                std::size_t ldb, float beta, float* C, std::size_t ldc, std::size_t threads) {
+  run(isa, {trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr}, threads);
+}
+
 void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
            const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
            std::size_t ldc, std::size_t threads) {
   sgemm_with(GemmIsa::kAuto, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
              threads);
+}
+
+void sgemm_bias_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
+                     std::size_t K, const float* A, std::size_t lda, const float* B,
+                     std::size_t ldb, const float* bias, float* C, std::size_t ldc,
+                     std::size_t threads) {
+  run(isa, {trans_a, trans_b, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, bias}, threads);
+}
+
+void sgemm_bias(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+                const float* A, std::size_t lda, const float* B, std::size_t ldb,
+                const float* bias, float* C, std::size_t ldc, std::size_t threads) {
+  sgemm_bias_with(GemmIsa::kAuto, trans_a, trans_b, M, N, K, A, lda, B, ldb, bias, C, ldc,
+                  threads);
+}
+
+void sgemm_bias_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+                    const float* A, std::size_t lda, const float* B, std::size_t ldb,
+                    const float* bias, float* C, std::size_t ldc) {
+  sgemm_ref(trans_a, trans_b, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t j = 0; j < N; ++j) C[i * ldc + j] += bias[j];
 }
 
 void sgemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,

@@ -26,8 +26,10 @@ const char* gemm_isa_name(GemmIsa isa);
 ///   may hold NaN); accumulates beta·C otherwise. C must not alias A or B.
 /// The dense layer's products: forward z = x·wᵀ (false, true), dw += dzᵀ·x (true, false),
 /// dx = dz·w (false, false); (true, true) works too.
-/// Threads: threads > 1 splits the columns of C (or its rows, when N is narrow) across that many
-/// std::threads, started per call; the result is bit-identical to threads = 1 (each element is
+/// Threads: at most `threads` (the caller passes bp::num_threads()); sgemm splits the columns of
+/// C (or its rows, when N is narrow) in whole tiles across the library's persistent pool
+/// (src/thread_pool.hpp), in parts of at least 2^18 multiply-adds, so small products stay on
+/// the calling thread. The result is bit-identical for any thread count (each element is
 /// computed by the same kernel, in the same order, on the same K blocks).
 /// Packing buffers are thread_local and only grow: after the first call of a given size a
 /// single-threaded call does not allocate. Results differ from sgemm_ref by rounding only
@@ -42,10 +44,26 @@ void sgemm_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::siz
                 std::size_t K, float alpha, const float* A, std::size_t lda, const float* B,
                 std::size_t ldb, float beta, float* C, std::size_t ldc, std::size_t threads = 1);
 
+/// C = op(A)·op(B) + bias, bias (N) broadcast over the rows: the dense layer's forward product
+/// z = x·wᵀ + b with the bias added in the micro-kernel's store (one rounding: the same bits as
+/// writing the bias into C first and calling sgemm with beta = 1), not in a pass of its own.
+/// Otherwise as sgemm with alpha = 1, beta = 0 (C is not read).
+void sgemm_bias(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+                const float* A, std::size_t lda, const float* B, std::size_t ldb,
+                const float* bias, float* C, std::size_t ldc, std::size_t threads = 1);
+void sgemm_bias_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
+                     std::size_t K, const float* A, std::size_t lda, const float* B,
+                     std::size_t ldb, const float* bias, float* C, std::size_t ldc,
+                     std::size_t threads = 1);
+
 /// The reference: the plain triple loop, summing k in order 0..K-1 in float, then
 /// C = alpha·acc + beta·C (C not read when beta == 0). Same contract as sgemm.
 void sgemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
                float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb,
                float beta, float* C, std::size_t ldc);
+/// sgemm_ref, then C += bias per column.
+void sgemm_bias_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+                    const float* A, std::size_t lda, const float* B, std::size_t ldb,
+                    const float* bias, float* C, std::size_t ldc);
 
 }  // namespace bp::kernels

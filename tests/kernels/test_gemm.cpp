@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "backprop/threads.hpp"
 #include "kernels/gemm.hpp"
 
 namespace {
@@ -154,22 +155,67 @@ TEST_P(GemmIsaTest, AlphaBeta) {
     }
 }
 
-// Threads split C in whole tiles, so the result is bit-identical to one thread.
+// Sets bp::num_threads() (the size of the pool sgemm runs on) for one scope.
+struct ScopedThreads {
+  std::size_t saved = bp::num_threads();
+  explicit ScopedThreads(std::size_t n) { bp::set_num_threads(n); }
+  ~ScopedThreads() { bp::set_num_threads(saved); }
+};
+
+// sgemm_bias against sgemm_bias_ref (within the rounding bound), and bit-identical to the path it
+// replaces: the bias written into C, then sgemm with beta = 1. Shapes with edge tiles, one K
+// block and several (K > 256), and the W2 forward products.
+TEST_P(GemmIsaTest, BiasInStore) {
+  const std::tuple<std::size_t, std::size_t, std::size_t> shapes_mnk[] = {
+      {1, 1, 1}, {3, 17, 5}, {13, 33, 300}, {128, 256, 784}, {128, 10, 128}, {97, 65, 513}, {5, 3, 0}};
+  for (bool ta : {false, true})
+    for (const auto& [M, N, K] : shapes_mnk) {
+      const Case c{ta, true, M, N, K, 1.0f, 1.0f};  // beta = 1: C0 holds the broadcast bias below
+      Operands op(c, 11);
+      std::mt19937 rng(5);
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      std::vector<float> bias(N);
+      for (float& b : bias) b = u(rng);
+      for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t j = 0; j < N; ++j) op.C0[i * op.ldc + j] = bias[j];
+      std::vector<float> old_path = op.C0;
+      bp::kernels::sgemm_with(GetParam(), ta, true, M, N, K, 1.0f, op.A.data(), op.lda, op.B.data(),
+                              op.ldb, 1.0f, old_path.data(), op.ldc);
+      std::vector<float> got(op.C0.size(), Operands::kSentinel);
+      for (std::size_t i = 0; i < M; ++i)  // C is not read: start from NaN
+        for (std::size_t j = 0; j < N; ++j) got[i * op.ldc + j] = std::numeric_limits<float>::quiet_NaN();
+      bp::kernels::sgemm_bias_with(GetParam(), ta, true, M, N, K, op.A.data(), op.lda, op.B.data(),
+                                   op.ldb, bias.data(), got.data(), op.ldc);
+      expect_matches_ref(c, op, got);  // the reference with beta = 1 on the broadcast bias
+      std::vector<float> ref(op.C0.size(), Operands::kSentinel);
+      bp::kernels::sgemm_bias_ref(ta, true, M, N, K, op.A.data(), op.lda, op.B.data(), op.ldb,
+                                  bias.data(), ref.data(), op.ldc);
+      expect_matches_ref(c, op, ref);
+      for (std::size_t k = 0; k < got.size(); ++k)
+        ASSERT_EQ(got[k], old_path[k]) << describe(c) << " at C[" << k / op.ldc << "][" << k % op.ldc << "]";
+    }
+}
+
+// Threads split C in whole tiles, so the result is bit-identical to one thread, with the pool
+// larger than, equal to and smaller than the number of parts asked for.
 TEST_P(GemmIsaTest, ThreadsBitIdentical) {
-  for (const auto& [M, N, K] : {std::tuple<std::size_t, std::size_t, std::size_t>{128, 784, 256},
-                                {300, 10, 129}, {7, 2100, 33}}) {
-    const Case c{false, true, M, N, K, 1.0f, 0.5f};
-    const Operands op(c, 3);
-    std::vector<float> one = op.C0;
-    bp::kernels::sgemm_with(GetParam(), false, true, M, N, K, 1.0f, op.A.data(), op.lda,
-                            op.B.data(), op.ldb, 0.5f, one.data(), op.ldc, 1);
-    for (std::size_t threads : {std::size_t{2}, std::size_t{3}}) {
-      std::vector<float> many = op.C0;
+  for (std::size_t pool : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) {
+    ScopedThreads scoped(pool);
+    for (const auto& [M, N, K] : {std::tuple<std::size_t, std::size_t, std::size_t>{128, 784, 256},
+                                  {300, 10, 129}, {7, 2100, 33}}) {
+      const Case c{false, true, M, N, K, 1.0f, 0.5f};
+      const Operands op(c, 3);
+      std::vector<float> one = op.C0;
       bp::kernels::sgemm_with(GetParam(), false, true, M, N, K, 1.0f, op.A.data(), op.lda,
-                              op.B.data(), op.ldb, 0.5f, many.data(), op.ldc, threads);
-      for (std::size_t k = 0; k < one.size(); ++k)
-        ASSERT_EQ(one[k], many[k]) << describe(c) << " threads=" << threads << " at C[" << k / op.ldc
-                                   << "][" << k % op.ldc << "]";
+                              op.B.data(), op.ldb, 0.5f, one.data(), op.ldc, 1);
+      for (std::size_t threads : {std::size_t{2}, std::size_t{3}}) {
+        std::vector<float> many = op.C0;
+        bp::kernels::sgemm_with(GetParam(), false, true, M, N, K, 1.0f, op.A.data(), op.lda,
+                                op.B.data(), op.ldb, 0.5f, many.data(), op.ldc, threads);
+        for (std::size_t k = 0; k < one.size(); ++k)
+          ASSERT_EQ(one[k], many[k]) << describe(c) << " threads=" << threads << " pool=" << pool
+                                     << " at C[" << k / op.ldc << "][" << k % op.ldc << "]";
+      }
     }
   }
 }

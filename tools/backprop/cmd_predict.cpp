@@ -76,14 +76,15 @@ int run_predict(Json cfg) {
   }
   Json rows = Json::array();
   std::vector<std::size_t> idx;
-  Matrix<float> x, unused;
+  Matrix<float> x, unused, y;
+  InferenceScratch<float> scratch;  // Network::predict: const inference, buffers reused per batch
   for (std::size_t start = 0; start < N; start += B) {
     const std::size_t nb = std::min(B, N - start);
     idx.resize(nb);
     std::iota(idx.begin(), idx.end(), start);
     ds.gather<float>(idx, x, unused);
     scaler.apply(x);
-    const Matrix<float>& y = m.net.forward(x);
+    m.net.predict(x, y, scratch);
     for (std::size_t r = 0; r < nb; ++r) {
       const auto row = y.row(r);
       if (classify) {

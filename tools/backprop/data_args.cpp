@@ -1,6 +1,10 @@
 // Dataset loading for the CLI: format detection and the shared data keys.
 #include "data_args.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
 #include "backprop/data/csv.hpp"
 #include "backprop/data/fann.hpp"
 #include "backprop/data/features.hpp"
@@ -28,6 +32,15 @@ char csv_delimiter(const Json& cfg) {
   if (delim == "tab" || delim == "\\t" || delim == "\t") return '\t';
   if (delim.size() == 1) return delim[0];
   throw UsageError("--delimiter '" + delim + "'; expected one character or 'tab'");
+}
+
+// A missing or unreadable file is NoInputError (exit 66) before its name or format is judged.
+void require_readable(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw NoInputError("cannot open '" + path + "': no such file");
+  if (std::filesystem::is_directory(st)) throw NoInputError("cannot open '" + path + "': is a directory");
+  if (!std::ifstream(path, std::ios::binary)) throw NoInputError("cannot open '" + path + "': permission denied");
 }
 
 const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -83,6 +96,8 @@ void resolve_dataset_shortcut(Json& cfg) {
 
 Dataset load_dataset(const Json& cfg, const std::string& path, const std::string& labels,
                      const std::vector<std::string>& class_names) {
+  require_readable(path);
+  if (!labels.empty()) require_readable(labels);
   std::string format = cfg["format"].get<std::string>();
   if (format == "auto") format = detect_feature_format(path);
   const std::string task_name = cfg["task"].get<std::string>();

@@ -134,28 +134,39 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, Json defaults, const std::map<std::strin
   }
 }
 
+void merge_config_text(const std::string& text, const std::string& name, const Json& defaults, Json& cfg,
+                       std::set<std::string>& file_keys) {
+  Json file;
+  try {
+    file = Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
+    const std::string what = e.what();
+    const auto p = what.find("] ");
+    std::string why = p == std::string::npos ? what : what.substr(p + 2);
+    if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f &&
+        static_cast<unsigned char>(text[1]) == 0x8b)
+      why = "the file is gzip-compressed; decompress it first";
+    const auto* pe = dynamic_cast<const nlohmann::json::parse_error*>(&e);
+    throw ConfigError(name + (pe ? ": byte " + std::to_string(pe->byte) : std::string()) +
+                      ": not valid JSON (" + why + ")");
+  }
+  if (!file.is_object()) throw ConfigError(name + ": expected a JSON object, found " + type_name(file));
+  for (const auto& [key, value] : file.items()) {
+    if (!defaults.contains(key)) throw ConfigError(name + ": unknown key '" + key + "' (see --print-config)");
+    if (!compatible(defaults[key], value))
+      throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected " +
+                        type_name(defaults[key]));
+  }
+  for (auto& [key, value] : file.items()) {  // every key checked: now apply them all
+    cfg[key] = std::move(value);
+    file_keys.insert(key);
+  }
+}
+
 Json ConfigFlags::resolve(const std::string& config_path) const {
   Json cfg = defaults_;
   file_keys_.clear();
-  if (!config_path.empty()) {
-    const std::string text = read_file(config_path);
-    Json file;
-    try {
-      file = Json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw ConfigError(config_path + ": byte " + std::to_string(e.byte) + ": not valid JSON (" +
-                        std::string(e.what()).substr(std::string(e.what()).find(']') + 2) + ")");
-    }
-    if (!file.is_object()) throw ConfigError(config_path + ": expected a JSON object, found " + type_name(file));
-    for (const auto& [key, value] : file.items()) {
-      if (!cfg.contains(key)) throw ConfigError(config_path + ": unknown key '" + key + "' (see --print-config)");
-      if (!compatible(defaults_[key], value))
-        throw ConfigError(config_path + ": key '" + key + "' is " + type_name(value) + ", expected " +
-                          type_name(defaults_[key]));
-      cfg[key] = value;
-      file_keys_.insert(key);
-    }
-  }
+  if (!config_path.empty()) merge_config_text(read_file(config_path), config_path, defaults_, cfg, file_keys_);
   for (const auto& [key, text] : given_) {
     cfg[key] = parse_flag(key, defaults_[key], text);
     file_keys_.erase(key);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backprop/data/dataset.hpp"
@@ -53,7 +54,11 @@ struct CsvOptions {
 /// Loads a CSV file. Features become float32 (N, I) with I = fields - label/target columns.
 /// Throws NoInputError when the file cannot be read, DataError ("path:line: ..." with the
 /// 1-based column where it applies) for ragged rows, non-numbers, NaN/Inf, a missing label
-/// column, an unknown class or no data rows; UsageError for invalid options.
+/// column, an unknown class or no data rows, a NUL byte or text that is not UTF-8; UsageError for
+/// invalid options. A gzip-compressed file (1f 8b) is inflated first.
 Dataset load_csv(const std::string& path, const CsvOptions& options = {});
+
+/// load_csv on the file's bytes already in memory; `name` stands for the path in messages.
+Dataset load_csv_bytes(std::string_view bytes, const std::string& name, const CsvOptions& options = {});
 
 }  // namespace bp

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "backprop/data/dataset.hpp"
 
@@ -15,5 +16,8 @@ namespace bp {
 /// Throws NoInputError when unreadable; DataError "path:line: expected ..., found ..." for a bad
 /// header, a token that is not a number, NaN/Inf, too few or too many numbers.
 Dataset load_fann(const std::string& path);
+
+/// load_fann on the file's bytes already in memory; `name` stands for the path in messages.
+Dataset load_fann_bytes(std::string_view bytes, const std::string& name);
 
 }  // namespace bp

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "backprop/data/csv.hpp"
 #include "backprop/data/dataset.hpp"
@@ -42,5 +43,10 @@ std::string detect_feature_format(const std::string& path);
 /// (IDX, NPY) for malformed data, and "path: expected W features per sample (the model's
 /// input), found N" when width > 0 and the file has another count.
 Dataset load_features(const std::string& path, const FeatureOptions& options = {});
+
+/// load_features on a file already in memory; `name` stands for the path, both in messages and
+/// for format "auto" (the format is chosen from it).
+Dataset load_features_bytes(std::string_view bytes, const std::string& name,
+                            const FeatureOptions& options = {});
 
 }  // namespace bp

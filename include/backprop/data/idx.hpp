@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backprop/data/dataset.hpp"
@@ -30,5 +31,11 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
 /// Only an images file (u8 stays uint8; f32 checked finite), with the same validation as
 /// load_idx, as an unlabelled Dataset (for prediction).
 Dataset load_idx_images(const std::string& images_path);
+
+/// load_idx and load_idx_images on files already in memory (plain or gzip); the names stand for
+/// the paths in messages.
+Dataset load_idx_bytes(std::string_view images, const std::string& images_name, std::string_view labels,
+                       const std::string& labels_name, const IdxOptions& options = {});
+Dataset load_idx_images_bytes(std::string_view bytes, const std::string& name);
 
 }  // namespace bp

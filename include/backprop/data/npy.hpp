@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backprop/data/dataset.hpp"
@@ -33,6 +34,8 @@ struct NpyArray {
 /// 65536 bytes or than the file, a header that is not the documented dict literal, an
 /// unsupported dtype, Fortran order, 0-D arrays, or a data size != prod(shape) * itemsize.
 NpyArray read_npy(const std::string& path);
+/// read_npy on the file's bytes already in memory; `name` stands for the path in messages.
+NpyArray read_npy_bytes(std::string_view bytes, const std::string& name);
 
 struct NpyOptions {
   Task task = Task::kClassification;
@@ -53,5 +56,11 @@ Dataset load_npy(const std::string& features_path, const std::string& targets_pa
 /// Only a features array ((N, I) after flattening; u8 stays uint8, others float32 and finite),
 /// as an unlabelled Dataset (for prediction). Throws like read_npy.
 Dataset load_npy_features(const std::string& path);
+
+/// load_npy and load_npy_features on files already in memory; the names stand for the paths.
+Dataset load_npy_bytes(std::string_view features, const std::string& features_name,
+                       std::string_view targets, const std::string& targets_name,
+                       const NpyOptions& options = {});
+Dataset load_npy_features_bytes(std::string_view bytes, const std::string& name);
 
 }  // namespace bp

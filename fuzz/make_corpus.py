@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target under fuzz/corpus/<target>/ (docs/fuzzing.md):
+small valid files of each format plus a few malformed ones. Deterministic; standard library only.
+Targets that take an option byte get it as the first byte of each seed (see fuzz/fuzz_*.cpp).
+
+    python3 fuzz/make_corpus.py            # (re)writes fuzz/corpus/
+"""
+import gzip
+import json
+import os
+import shutil
+import struct
+import sys
+import zlib
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def gz(b):
+    return gzip.compress(b, mtime=0)
+
+
+def idx(type_code, dims, payload):
+    return bytes([0, 0, type_code, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload
+
+
+def npy(descr, shape, payload, major=1, fortran=False):
+    shape_txt = "(" + "".join(f"{d}, " for d in shape).rstrip(" ") + ")" if len(shape) != 1 else f"({shape[0]},)"
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape_txt)
+    prefix = 10 if major == 1 else 12
+    while (prefix + len(header) + 1) % 64:
+        header += " "
+    header += "\n"
+    size = struct.pack("<H", len(header)) if major == 1 else struct.pack("<I", len(header))
+    return b"\x93NUMPY" + bytes([major, 0]) + size + header.encode() + payload
+
+
+def u16(n):
+    return struct.pack("<H", n)
+
+
+def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=1, corrupt_crc=False):
+    """A model file (docs/file-formats.md); layers: [(in, out, activation)]."""
+    def s(t):
+        t = t.encode()
+        return struct.pack("<I", len(t)) + t
+    body = s(loss) + struct.pack("<I", len(layers))
+    for i, o, act in layers:
+        body += struct.pack("<QQ", i, o) + s(act) + struct.pack("<dd", -1.0, 0.0) + bytes([1, 1])
+    body += s(pre)
+    n_in = layers[0][0]
+    if pre == "none":
+        body += struct.pack("<Q", 0)
+    else:
+        body += struct.pack("<Q", n_in) + struct.pack(f"<{n_in}d", *[0.5] * n_in) + struct.pack(f"<{n_in}d", *[2.0] * n_in)
+    classes = classes or []
+    body += struct.pack("<I", len(classes)) + b"".join(s(c) for c in classes)
+    body += struct.pack("<Q", 42) + s('{"epochs": 1}')
+    fmt = "<f" if scalar == 4 else "<d"
+    k = 0
+    for i, o, _ in layers:
+        for _ in range((i + 1) * o):
+            body += struct.pack(fmt, ((k * 37) % 17 - 8) / 10.0)
+            k += 1
+    head = b"BPMODEL\0" + struct.pack("<IIQ", version, scalar, len(body))
+    crc = zlib.crc32(head + body) ^ (1 if corrupt_crc else 0)
+    return head + body + struct.pack("<I", crc)
+
+
+def seeds():
+    csv = {
+        "header.csv": b"x,y,label\n0.5,-1.25,north\n2,3e-2,east\n1,1,north\n",
+        "quoted.csv": b'a,b,c\n"1.5", 2 ,"x,y"\r\n3,4,"q""q"\r\n',
+        "noheader.csv": b"1,2,0\n3,4,1\n5,6,0\n",
+        "ragged.csv": b"a,b,c\n1,2,x\n3,4\n",
+        "nan.csv": b"a,b,c\n1,nan,x\n",
+        "blank.csv": b"1,2,a\n\n3,4,b\n",
+        "unterminated.csv": b'1,"2,a\n',
+        "utf8.csv": "\ufeffa,b,étiquette\n1,2,ü\n".encode(),
+        "badutf8.csv": b"a,b,c\n1,2,\xff\n",
+        "gz.csv": gz(b"1,2,0\n3,4,1\n"),
+    }
+    out = {"csv": {}}
+    for name, body in csv.items():
+        for opt in (0, 1, 22, 30):  # ',' classification; tab; regression; features only
+            out["csv"][f"{opt}-{name}"] = bytes([opt]) + body
+    out["csv"]["semicolon.csv"] = bytes([2]) + b"1;2;a\n3;4;b\n"
+
+    u8 = idx(0x08, [3, 2, 2], bytes(range(12)))
+    f32 = idx(0x0D, [2, 3], b"".join(struct.pack(">f", v) for v in (0.5, -1, 2, 3, 4, 5.5)))
+    labels = idx(0x08, [3], bytes([0, 1, 2]))
+    out["idx"] = {
+        "u8": b"\0" + u8, "f32": b"\0" + f32, "u8.gz": b"\0" + gz(u8),
+        "truncated": b"\0" + u8[:-3], "trailing": b"\0" + u8 + b"xx",
+        "badtype": b"\0" + idx(0x0B, [2], b"\0\0\0\0"), "zero-dim": b"\0" + idx(0x08, [0, 4], b""),
+        "huge": b"\0" + idx(0x08, [0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF], b""),
+        "nan": b"\0" + idx(0x0D, [1, 1], b"\x7f\xc0\0\0"),
+        "pair": b"\1" + u16(len(u8)) + u8 + labels,
+        "pair.gz": b"\1" + u16(len(gz(u8))) + gz(u8) + gz(labels),
+        "pair-classes": b"\3" + u16(len(u8)) + u8 + labels,
+    }
+
+    x = npy("<f4", (3, 2), struct.pack("<6f", 1, 2, 3, 4, 5, 6))
+    y = npy("<i8", (3,), struct.pack("<3q", 0, 1, 2))
+    yf = npy("<f8", (3, 1), struct.pack("<3d", 0.5, 1.5, -2))
+    out["npy"] = {
+        "array": b"\0" + x, "u1-v2": b"\0" + npy("|u1", (2, 2), bytes(4), major=2),
+        "i4": b"\1" + npy("<i4", (2, 1, 2), struct.pack("<4i", 1, -2, 3, 4)),
+        "fortran": b"\0" + npy("<f4", (1, 1), bytes(4), fortran=True),
+        "bad-descr": b"\0" + npy(">f4", (1,), bytes(4)),
+        "short": b"\0" + x[:-2], "gz": b"\1" + gz(x),
+        "pair": b"\2" + u16(len(x)) + x + y, "regression": b"\3" + u16(len(x)) + x + yf,
+    }
+
+    out["fann"] = {
+        "xor.data": b"4 2 1\n0 0\n0\n0 1\n1\n1 0\n1\n1 1\n0\n",
+        "onehot.data": b"2 2 2\n0.5 1\n1 -1\n1e-3 -2.5\n-1 1\n",
+        "short.data": b"2 2 1\n0 0\n0\n1 1\n",
+        "more.data": b"1 1 1\n0 0 5\n",
+        "huge.data": b"1000000000 1000000 1\n1 2\n",
+        "gz.data": gz(b"1 1 1\n0.5 1\n"),
+    }
+
+    m = model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"])
+    out["model"] = {
+        "float.bpm": m,
+        "double.bpm": model([(3, 1, "tanh")], loss="mse", scalar=8, pre="standard"),
+        "version2.bpm": model([(1, 1, "sigmoid")], loss="mse", version=2),
+        "crc.bpm": model([(1, 1, "sigmoid")], loss="mse", corrupt_crc=True),
+        "truncated.bpm": m[:-9], "gz.bpm": gz(m),
+    }
+    out["checkpoint"] = {"model.bpm": m, "magic": b"BPCKPT\0\0" + struct.pack("<IIQ", 1, 4, 8) + bytes(12)}
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    examples = os.path.join(here, "..", "examples")
+    out["netspec"] = {}
+    for name in ("seed.json", "xor-2-2-1.json"):
+        with open(os.path.join(examples, name), "rb") as f:
+            out["netspec"][name] = f.read()
+    out["netspec"].update({
+        "small.json": b'{"layers":[{"in":1,"out":1,"activation":"relu","weights":[[2]],"bias":[1]}],"input":[[1],[2]],"target":[[0],[1]]}',
+        "huge.json": b'{"layers":[{"in":4294967296,"out":4294967296,"activation":"relu","weights":[]}],"input":[1],"target":[1]}',
+        "bad.json": b'{"layers": [,]}',
+    })
+    with open(os.path.join(examples, "fashion-mnist.json"), "rb") as f:
+        fm = f.read()
+    out["config"] = {
+        "fashion-mnist.json": fm,
+        "small.json": b'{"layers": [2, 8, 3], "epochs": 40, "batch_size": "16", "lr": 0.02, "seed": 7}',
+        "unknown.json": b'{"epochs": 3, "lerning_rate": 0.1}',
+        "type.json": b'{"epochs": "ten"}',
+        "bignum.json": b'{"lr": 1e400}',
+        "bad.json": b'{"epochs": 3,,}',
+    }
+
+    feats = {}
+    for name, body in (("csv", csv["header.csv"]), ("csv-label", b"1,2,x\n3,4,y\n")):
+        feats[name + "-w2"] = bytes([0 | (2 << 3)]) + body
+        feats[name + "-auto"] = bytes([0]) + body
+    feats["tsv"] = bytes([1]) + b"1\t2\n3\t4\n"
+    feats["npy"] = bytes([3]) + x
+    feats["fann"] = bytes([4 | (2 << 3)]) + out["fann"]["xor.data"]
+    feats["idx"] = bytes([5]) + u8
+    feats["csv.gz"] = bytes([6]) + gz(b"1,2\n3,4\n")
+    feats["unknown-name"] = bytes([7]) + b"1,2\n"
+    feats["forced-csv"] = bytes([0x87]) + b"1,2\n"
+    out["features"] = feats
+    return out
+
+
+def main():
+    if os.path.isdir(ROOT):
+        shutil.rmtree(ROOT)
+    total = 0
+    for target, files in seeds().items():
+        d = os.path.join(ROOT, target)
+        os.makedirs(d)
+        for name, body in files.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(body)
+            total += len(body)
+    print(f"make_corpus: wrote {total} bytes under {ROOT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
