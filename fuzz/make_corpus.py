@@ -3,14 +3,22 @@
 small valid files of each format plus a few malformed ones. Deterministic; standard library only.
 Targets that take an option byte get it as the first byte of each seed (see fuzz/fuzz_*.cpp).
 
-    python3 fuzz/make_corpus.py            # (re)writes fuzz/corpus/
+    python3 fuzz/make_corpus.py [BACKPROP]     # (re)writes fuzz/corpus/
+
+Checkpoints hold an optimizer's and a trainer's state, so their seeds come from the real writer:
+given the path of a built `backprop` CLI, the script trains tiny networks with --checkpoint in
+several configurations (float and double; SGD with momentum, Adam, RMSProp, iRPROP+, L-BFGS;
+dropout, validation and early stopping, the plateau schedule). Without it, the checkpoint seeds
+already under fuzz/corpus/checkpoint/ are kept.
 """
 import gzip
 import json
 import os
 import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
@@ -39,7 +47,7 @@ def u16(n):
     return struct.pack("<H", n)
 
 
-def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=1, corrupt_crc=False):
+def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=1, corrupt_crc=False, scale=2.0):
     """A model file (docs/file-formats.md); layers: [(in, out, activation)]."""
     def s(t):
         t = t.encode()
@@ -52,7 +60,7 @@ def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, vers
     if pre == "none":
         body += struct.pack("<Q", 0)
     else:
-        body += struct.pack("<Q", n_in) + struct.pack(f"<{n_in}d", *[0.5] * n_in) + struct.pack(f"<{n_in}d", *[2.0] * n_in)
+        body += struct.pack("<Q", n_in) + struct.pack(f"<{n_in}d", *[0.5] * n_in) + struct.pack(f"<{n_in}d", *[scale] * n_in)
     classes = classes or []
     body += struct.pack("<I", len(classes)) + b"".join(s(c) for c in classes)
     body += struct.pack("<Q", 42) + s('{"epochs": 1}')
@@ -122,14 +130,21 @@ def seeds():
     }
 
     m = model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"])
+    # Mode byte 0: the target fixes up the body size and CRC (the fuzzer mutates the body); 1: as is.
+    fix, raw = bytes([0]), bytes([1])
     out["model"] = {
-        "float.bpm": m,
-        "double.bpm": model([(3, 1, "tanh")], loss="mse", scalar=8, pre="standard"),
-        "version2.bpm": model([(1, 1, "sigmoid")], loss="mse", version=2),
-        "crc.bpm": model([(1, 1, "sigmoid")], loss="mse", corrupt_crc=True),
-        "truncated.bpm": m[:-9], "gz.bpm": gz(m),
+        "float.bpm": fix + m,
+        "double.bpm": fix + model([(3, 1, "tanh")], loss="mse", scalar=8, pre="standard"),
+        "classes.bpm": fix + model([(2, 3, "relu"), (3, 3, "softmax")], pre="minmax", classes=["a", "b", "c"]),
+        # fuzz_model's first finding: a negative preprocessing scale was accepted at load
+        "negative-scale.bpm": fix + model([(2, 1, "identity")], loss="mse", pre="standard", scale=-2.0),
+        "version2.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", version=2),
+        "crc.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", corrupt_crc=True),
+        "truncated.bpm": raw + m[:-9], "gz.bpm": raw + gz(m),
     }
-    out["checkpoint"] = {"model.bpm": m, "magic": b"BPCKPT\0\0" + struct.pack("<IIQ", 1, 4, 8) + bytes(12)}
+    out["checkpoint"] = dict(CHECKPOINTS)
+    out["checkpoint"].update({"model.bpm": raw + m,
+                              "magic": raw + b"BPCKPT\0\0" + struct.pack("<IIQ", 1, 4, 8) + bytes(12)})
 
     here = os.path.dirname(os.path.abspath(__file__))
     examples = os.path.join(here, "..", "examples")
@@ -168,7 +183,49 @@ def seeds():
     return out
 
 
+CHECKPOINTS = {}  # name -> bytes (with the mode byte), filled by main()
+
+# (name, flags) of the tiny training runs whose checkpoints seed fuzz_checkpoint.
+CHECKPOINT_RUNS = [
+    ("sgd-momentum-float", ["--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.1"]),
+    ("adam-double-early-stopping", ["--precision", "double", "--optimizer", "adam", "--lr", "0.01",
+                                    "--validation-split", "0.25", "--early-stopping", "val_loss"]),
+    ("rmsprop-dropout-plateau", ["--optimizer", "rmsprop", "--lr", "0.01", "--layers", "2,4,3",
+                                 "--dropout", "0.1", "--validation-split", "0.25", "--schedule", "plateau"]),
+    ("irprop-plus-full-batch", ["--optimizer", "irprop+", "--batch-size", "full"]),
+    ("lbfgs-double", ["--precision", "double", "--optimizer", "lbfgs", "--batch-size", "full", "--history-size", "4"]),
+]
+
+
+def checkpoints_from_cli(backprop):
+    """Trains each CHECKPOINT_RUNS configuration for 2 epochs on 12 points, 3 classes."""
+    rows = ["x,y,label"] + [f"{(k * 7) % 5 - 2},{(k * 3) % 4 - 1.5},{'abc'[k % 3]}" for k in range(12)]
+    found = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data.csv")
+        with open(data, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        for name, flags in CHECKPOINT_RUNS:
+            ck = os.path.join(tmp, name + ".bpc")
+            args = [backprop, "train", "--train", data, "--layers", "2,3,3", "--epochs", "2", "--batch-size", "4",
+                    "--seed", "3", "--verbose", "0", "--output", os.path.join(tmp, "m.bpm"), "--checkpoint", ck,
+                    "--checkpoint-every", "1steps"]
+            # later flags override the defaults above (CLI11 keeps the last value)
+            subprocess.run(args + flags, check=True, stdout=subprocess.DEVNULL)
+            with open(ck, "rb") as f:
+                found[name + ".bpc"] = bytes([0]) + f.read()
+    return found
+
+
 def main():
+    if len(sys.argv) > 1:
+        CHECKPOINTS.update(checkpoints_from_cli(sys.argv[1]))
+    else:
+        d = os.path.join(ROOT, "checkpoint")
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if name.endswith(".bpc"):
+                with open(os.path.join(d, name), "rb") as f:
+                    CHECKPOINTS[name] = f.read()
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
     total = 0

@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -28,6 +29,13 @@ constexpr std::uint32_t kMaxLayers = 4096;
 constexpr std::uint64_t kMaxWidth = 1u << 24;
 
 std::uint32_t crc_of(const unsigned char* p, std::size_t n) { return io::crc32_of(p, n); }
+
+// A double as printf's %.17g: round-trips, and 1e-300 does not print as 0.000000.
+std::string shortest(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
 
 template <class S, class T>
 void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
@@ -190,11 +198,14 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   for (auto* v : {&m.info.preprocessing.offset, &m.info.preprocessing.scale}) {
     b.need(static_cast<std::size_t>(P) * 8, "preprocessing");
     v->resize(static_cast<std::size_t>(P));
-    for (auto& x : *v) {
+    const bool is_scale = v == &m.info.preprocessing.scale;
+    for (std::size_t i = 0; i < v->size(); ++i) {
       at = b.pos();
-      x = b.get<double>("preprocessing");
-      if (!std::isfinite(x)) b.fail("preprocessing value is not finite", at);
-      if (v == &m.info.preprocessing.scale && x == 0) b.fail("preprocessing scale is 0", at);
+      const double x = (*v)[i] = b.get<double>("preprocessing");
+      if (!std::isfinite(x) || (is_scale && !(x > 0)))
+        b.fail(std::string("preprocessing ") + (is_scale ? "scale" : "offset") + "[" + std::to_string(i) +
+                   "] is " + shortest(x) + "; expected a finite value" + (is_scale ? " > 0" : ""),
+               at);
     }
   }
   at = b.pos();

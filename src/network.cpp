@@ -1,10 +1,16 @@
 // Network: chains Dense layers forward, and backpropagates the loss through them.
 #include "backprop/network.hpp"
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "backprop/error.hpp"
 #include "kernels/activation.hpp"
+#include "kernels/dense.hpp"
+#include "kernels/sgd_update.hpp"
 #include "kernels/gemv.hpp"
 
 namespace bp {
@@ -144,6 +150,109 @@ void Network<T>::backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx,
       for (std::size_t k = 0; k < da_.size(); ++k) da_[k] *= mask_[l - 1][k];
     layers_[l - 1].activation_backward(z_[l - 1], a_[l - 1], da_, dz_[l - 1]);
   }
+}
+
+namespace {
+
+// The largest |v| over p[0, n) as its bit pattern: finite values order like their magnitudes, and
+// the result is >= the bits of +inf when some value is inf or NaN. Vectorised (unsigned max).
+template <class T>
+using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+
+template <class T>
+[[gnu::always_inline]] inline Bits<T> max_abs_bits_body(const T* p, std::size_t n) {
+  constexpr Bits<T> kAbs = ~Bits<T>(0) >> 1;
+  Bits<T> m = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const Bits<T> b = std::bit_cast<Bits<T>>(p[k]) & kAbs;
+    m = b > m ? b : m;
+  }
+  return m;
+}
+template <class T>
+Bits<T> max_abs_bits_generic(const T* p, std::size_t n) {
+  return max_abs_bits_body(p, n);
+}
+#if defined(__x86_64__)
+template <class T>
+__attribute__((target("avx512f"))) Bits<T> max_abs_bits_avx512(const T* p, std::size_t n) {
+  return max_abs_bits_body(p, n);
+}
+#endif
+
+// max |v| of m, or +inf when m holds a non-finite value.
+template <class T>
+double max_abs(const Matrix<T>& m) {
+#if defined(__x86_64__)
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  const Bits<T> b = avx512 ? max_abs_bits_avx512(m.data(), m.size())
+                           : max_abs_bits_generic(m.data(), m.size());
+#else
+  const Bits<T> b = max_abs_bits_generic(m.data(), m.size());
+#endif
+  const T v = std::bit_cast<T>(b);
+  return std::isfinite(v) ? double(v) : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
+template <class T>
+bool Network<T>::backward_sgd(const Matrix<T>& x, const Matrix<T>& t,
+                              std::span<const SgdStep<T>> steps) {
+  const std::size_t L = layers_.size();
+  if (steps.size() != 2 * L)
+    throw UsageError("Network::backward_sgd: " + std::to_string(steps.size()) + " steps for " +
+                     std::to_string(2 * L) + " parameters (w and b of " + std::to_string(L) +
+                     " layers)");
+  // 1. Every layer's dz, through the current (old) weights: as backward() computes them.
+  const auto& last = layers_.back();
+  loss_backward(loss_, last.activation(), last.alpha(), z_[L - 1], a_[L - 1], t, dz_[L - 1]);
+  for (std::size_t l = L - 1; l > 0; --l) {
+    layers_[l].backward_input(dz_[l], da_);
+    if (dropped(l - 1))  // through the dropout mask first, then the activation
+      for (std::size_t k = 0; k < da_.size(); ++k) da_[k] *= mask_[l - 1][k];
+    layers_[l - 1].activation_backward(z_[l - 1], a_[l - 1], da_, dz_[l - 1]);
+  }
+  // 2. Prove every gradient finite before any weight changes. Each dw or db element is a sum of
+  // N terms |dz x| <= max|dz| max|x| (or of N values |dz|), accumulated with one rounding per
+  // term: finite when N max|dz| max|x| (1 + eps)^N stays below the largest T; a factor 4 of
+  // margin covers (1 + eps)^N for N eps <= 1/4.
+  const double N = double(x.rows());
+  const double limit = double(std::numeric_limits<T>::max()) / 4;
+  if (N * double(std::numeric_limits<T>::epsilon()) > 0.25) return false;
+  for (std::size_t l = 0; l < L; ++l) {
+    const Dense<T>& d = layers_[l];
+    if (!d.weights().trainable && !d.bias().trainable) continue;
+    const double dz_max = max_abs(dz_[l]);
+    if (!(N * dz_max <= limit)) return false;
+    if (d.weights().trainable &&
+        !(N * dz_max * max_abs(l == 0 ? x : layer_output(l - 1)) <= limit))
+      return false;
+  }
+  // 3. Each layer's gradients and its step.
+  const std::size_t rows = x.rows();
+  for (std::size_t l = L; l-- > 0;) {
+    Dense<T>& d = layers_[l];
+    const Matrix<T>& in_l = l == 0 ? x : layer_output(l - 1);
+    const std::size_t I = d.in(), O = d.out();
+    Param<T>& w = d.weights();
+    Param<T>& b = d.bias();
+    if (w.trainable) {
+      const SgdStep<T>& s = steps[2 * l];
+      kernels::dense_weights_sgd(w.value.data(), s.velocity, w.grad.data(), dz_[l].data(),
+                                 in_l.data(), rows, I, O, s.first,
+                                 kernels::SgdRule<T>{s.lr, T(0), s.momentum, s.keep, s.nesterov});
+    }
+    if (b.trainable) {
+      const SgdStep<T>& s = steps[2 * l + 1];
+      b.grad.fill(T(0));
+      kernels::dense_backward<T>(nullptr, nullptr, b.grad.data(), dz_[l].data(), in_l.data(),
+                                 w.value.data(), rows, I, O);
+      kernels::sgd_update(b.value.data(), b.grad.data(), s.velocity, s.first,
+                          kernels::SgdRule<T>{s.lr, T(0), s.momentum, s.keep, s.nesterov}, O);
+    }
+  }
+  return true;
 }
 
 template <class T>

@@ -188,6 +188,10 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
     if (opts.clip_norm > 0) clip_grad_norm<T>(ps, opts.clip_norm);
     return batch_loss;
   };
+  // Plain SGD without clipping takes the fused step (Network::backward_sgd): the same bits, with
+  // each weight gradient applied while it is hot instead of in a pass of its own.
+  const bool fusable = opts.clip_value == 0 && opts.clip_norm == 0 && !opt.needs_closure();
+  std::vector<SgdStep<T>> fused_steps(ps.size());
   auto diverged = [&](const std::string& what, std::size_t epoch, std::size_t step) {
     return DivergenceError(what + " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(step + 1) +
                            " of " + std::to_string(steps) + "; the step was not taken: lower the learning rate (now " +
@@ -217,15 +221,30 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
                                " became non-finite in the optimizer step",
                            epoch, step);
       } else {
-        closure();
-        if (!std::isfinite(double(batch_loss)))
-          throw diverged("loss became " + std::to_string(double(batch_loss)) + where_forward(net), epoch, step);
-        for (std::size_t k = ps.size(); k-- > 0;)  // from the output down: where backward met it first
-          if (!all_finite<T>(ps[k]->grad))
-            throw diverged("the gradient of layer " + std::to_string(k / 2 + 1) + (k % 2 ? " bias" : " weights") +
-                               " is not finite (loss " + std::to_string(double(batch_loss)) + ")",
-                           epoch, step);
-        opt.step_with_loss(ps, batch_loss);
+        bool fused = false;
+        if (fusable && opt.plan_fused_sgd(ps, fused_steps)) {
+          net.forward(x);
+          batch_loss = net.loss_value(y);
+          fused = std::isfinite(double(batch_loss)) && net.backward_sgd(x, y, fused_steps);
+          if (fused) {
+            opt.commit_fused_sgd(ps);
+          } else {  // the general path below finds and reports what is not finite
+            net.zero_grad();
+            net.backward(x, y);
+          }
+        } else {
+          closure();
+        }
+        if (!fused) {
+          if (!std::isfinite(double(batch_loss)))
+            throw diverged("loss became " + std::to_string(double(batch_loss)) + where_forward(net), epoch, step);
+          for (std::size_t k = ps.size(); k-- > 0;)  // from the output down: where backward met it first
+            if (!all_finite<T>(ps[k]->grad))
+              throw diverged("the gradient of layer " + std::to_string(k / 2 + 1) + (k % 2 ? " bias" : " weights") +
+                                 " is not finite (loss " + std::to_string(double(batch_loss)) + ")",
+                             epoch, step);
+          opt.step_with_loss(ps, batch_loss);
+        }
       }
       st.loss_sum += double(batch_loss) * double(nb);
       st.seen += nb;

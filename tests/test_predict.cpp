@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -154,6 +155,25 @@ TEST(Predict, EightThreadsOnOneSharedNetworkGiveBitIdenticalResults) {
   for (auto& t : pool) t.join();
   EXPECT_EQ(done.load(), kThreads * kIterations * inputs.size());
   EXPECT_EQ(mismatches.load(), 0u);
+}
+
+// The batch-1 kernels split each weight row at a 64-byte boundary; Matrix storage is 64-byte
+// aligned, so the split, and with it the bits, depend on the shape only: copies of a network
+// made at different heap positions (after allocations of odd sizes) predict the same bits.
+TEST(Predict, CopiesAtAnyHeapPositionGiveTheSameBitsAtBatchOne) {
+  const Network<float> net = make_net<float>(784, Activation::kRelu, Activation::kSoftmax,
+                                             Loss::kSoftmaxCrossEntropy);
+  const Matrix<float> x = random_rows<float>(1, 784, 5);
+  const Matrix<float> want = net.predict(x);
+  std::vector<std::vector<char>> spacers;
+  std::vector<Network<float>> copies;
+  copies.reserve(16);
+  for (std::size_t k = 1; k <= 16; ++k) {
+    spacers.emplace_back(4 * k + 1);
+    copies.push_back(net);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(copies.back().layer(0).weights().value.data()) % 64, 0u);
+    EXPECT_TRUE(same_bits(copies.back().predict(x), want)) << "copy " << k;
+  }
 }
 
 }  // namespace

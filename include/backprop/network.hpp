@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "backprop/dense.hpp"
 #include "backprop/loss.hpp"
 #include "backprop/matrix.hpp"
+#include "backprop/optim/optimizer.hpp"
 
 namespace bp {
 
@@ -80,6 +82,21 @@ class Network {
   void backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx = false,
                 const std::function<void(Dense<T>&)>* on_layer = nullptr);
   void zero_grad() noexcept;
+
+  /// The trainer's fused SGD step on the batch of the last forward(x) against t, bit for bit what
+  /// { zero_grad(); backward(x, t); optimizer step with these SgdSteps } leaves in every weight,
+  /// bias and momentum buffer, without writing every gradient to memory and reading it back: the
+  /// errors dz of all layers are backpropagated first (through the current weights), then each
+  /// layer's gradients are computed and the step applied to it right away (for large float
+  /// products, tile by tile inside the sgemm that makes dw: kernels::sgemm_sgd).
+  /// steps: one per parameter, in the order w of layer 1, b of layer 1, w of layer 2, ... (as
+  /// Optimizer::plan_fused_sgd fills them); parameters with trainable == false are not touched.
+  /// Returns false, before changing any weight, when some gradient could be non-finite (a
+  /// non-finite error or layer input, or a bound on |dw| and |db| from the largest |dz| and |x|
+  /// that does not stay well below the largest T): the caller then takes the general path, which
+  /// finds and reports the non-finite gradient. Gradients (Param::grad) are scratch here: their
+  /// contents afterwards are unspecified. Throws UsageError when steps has the wrong size.
+  bool backward_sgd(const Matrix<T>& x, const Matrix<T>& t, std::span<const SgdStep<T>> steps);
 
   /// Plain SGD on one sample in one fused pass, for sgd_step at batch 1 in simultaneous order:
   /// forward, E, and for each layer from the output down, dx = wᵀ dz with the old weights and

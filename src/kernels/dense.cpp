@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "backprop/threads.hpp"
@@ -151,6 +152,19 @@ void dense_backward(T* dx, T* dw, T* dbias, const T* dz, const T* x, const T* w,
   if (dx) gemm(CblasNoTrans, CblasNoTrans, N, I, O, T(1), dz, O, w, I, T(0), dx, I);  // dx = dz w
 }
 
+template <class T>
+void dense_weights_sgd(T* w, T* v, T* dw, const T* dz, const T* x, std::size_t N, std::size_t I,
+                       std::size_t O, bool first, const SgdRule<T>& rule) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (N > 1 && N * I * O >= kBlasMinWork)  // the branch dense_backward takes to sgemm
+      return sgemm_sgd(true, false, O, I, N, dz, O, x, I, dw, I, w, v, I, first, rule,
+                       num_threads());
+  }
+  std::fill(dw, dw + O * I, T(0));
+  dense_backward<T>(nullptr, dw, nullptr, dz, x, w, N, I, O);
+  sgd_update(w, dw, v, first, rule, O * I);
+}
+
 #define BP_INSTANTIATE(T)                                                                          \
   template void dense_forward_ref<T>(T*, const T*, const T*, const T*, std::size_t, std::size_t,  \
                                      std::size_t);                                                \
@@ -159,7 +173,9 @@ void dense_backward(T* dx, T* dw, T* dbias, const T* dz, const T* x, const T* w,
   template void dense_backward_ref<T>(T*, T*, T*, const T*, const T*, const T*, std::size_t,      \
                                       std::size_t, std::size_t);                                  \
   template void dense_backward<T>(T*, T*, T*, const T*, const T*, const T*, std::size_t,          \
-                                  std::size_t, std::size_t);
+                                  std::size_t, std::size_t);                                      \
+  template void dense_weights_sgd<T>(T*, T*, T*, const T*, const T*, std::size_t, std::size_t,    \
+                                     std::size_t, bool, const SgdRule<T>&);
 BP_INSTANTIATE(float)
 BP_INSTANTIATE(double)
 #undef BP_INSTANTIATE

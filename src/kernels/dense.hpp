@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "kernels/sgd_update.hpp"
+
 namespace bp::kernels {
 
 // z = x · wᵀ + bias
@@ -25,5 +27,14 @@ void dense_backward_ref(T* dx, T* dw, T* dbias, const T* dz, const T* x, const T
 template <class T>
 void dense_backward(T* dx, T* dw, T* dbias, const T* dz, const T* x, const T* w, std::size_t N,
                     std::size_t I, std::size_t O);
+
+// The weight gradient dw = dzᵀ x and one SGD step on w with it, as
+// { dw = 0; dense_backward(nullptr, dw, nullptr, dz, x, w, ..); sgd_update(w, dw, v, ..) } does,
+// bit for bit. dz: (N, O), x: (N, I), w, v, dw: (O, I) (v nullptr without momentum).
+// dw is scratch (for float products large enough for sgemm the gradient is applied tile by tile
+// in sgemm's epilogue and dw is not written unless N > 256); its contents afterwards are unspecified.
+template <class T>
+void dense_weights_sgd(T* w, T* v, T* dw, const T* dz, const T* x, std::size_t N, std::size_t I,
+                       std::size_t O, bool first, const SgdRule<T>& rule);
 
 }  // namespace bp::kernels

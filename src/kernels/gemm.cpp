@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sgd_update.hpp"
 #include "thread_pool.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -283,6 +284,15 @@ struct Workspace {
 };
 thread_local Workspace tls_workspace;
 
+// sgemm_sgd's update: w and v (M, N) with row stride ldw, laid out like C.
+struct SgdEpilogue {
+  float* w;
+  float* v;  // nullptr without momentum
+  std::size_t ldw;
+  bool first;
+  SgdRule<float> rule;
+};
+
 struct Problem {
   bool trans_a, trans_b;
   std::size_t M, N, K;
@@ -295,6 +305,7 @@ struct Problem {
   float* C;
   std::size_t ldc;
   const float* bias;  // (N) or nullptr; only with beta == 0 (sgemm_with arranges that)
+  const SgdEpilogue* sgd = nullptr;  // sgemm_sgd: the update applied instead of the last store
 };
 
 // C = alpha*tile + beta*C (or + bias[j]) for the valid mr x nr corner of a computed tile. The
@@ -311,6 +322,36 @@ void write_edge(const float* tile, std::size_t nr_full, std::size_t mr, std::siz
       const float t = alpha * acc;
       c[i * ldc + j] = beta == 0.0f ? t : t + beta * c[i * ldc + j];
     }
+}
+
+// sgemm_sgd's tile at (i0, j0) of C, mr x nr valid: the product of this K block into `tile`
+// (alpha = 1, beta = 0), then g = alpha * acc + (first block ? +0 : C) as sgemm with beta = 1
+// on a zeroed C would store it (alpha is 1 here, so alpha * acc is exact); on the last K block g
+// goes straight into the SGD update of w and v, otherwise it is stored into C for the next block.
+void sgd_tile(const Problem& p, std::size_t kc, std::size_t pc, const float* a, const float* b,
+              float* tile, std::size_t NR, MicroKernel micro, std::size_t i0, std::size_t j0,
+              std::size_t mr, std::size_t nr) {
+  const SgdEpilogue& e = *p.sgd;
+  float* c = p.C + i0 * p.ldc + j0;
+  const bool last = pc + kc == p.K;
+  if (last)  // w and v are read only after the sum: start fetching them now
+    for (std::size_t i = 0; i < mr; ++i) {
+      __builtin_prefetch(e.w + (i0 + i) * e.ldw + j0, 1);
+      __builtin_prefetch(e.w + (i0 + i) * e.ldw + j0 + nr - 1, 1);
+      if (e.v) {
+        __builtin_prefetch(e.v + (i0 + i) * e.ldw + j0, 1);
+        __builtin_prefetch(e.v + (i0 + i) * e.ldw + j0 + nr - 1, 1);
+      }
+    }
+  micro(kc, a, b, tile, NR, 1.0f, 0.0f, nullptr);
+  if (last) {
+    sgd_update_block(tile, NR, pc == 0 ? nullptr : c, p.ldc, mr, nr, e.w + i0 * e.ldw + j0,
+                     e.v ? e.v + i0 * e.ldw + j0 : nullptr, e.ldw, e.first, e.rule);
+    return;
+  }
+  for (std::size_t i = 0; i < mr; ++i)
+    for (std::size_t j = 0; j < nr; ++j)
+      c[i * p.ldc + j] = tile[i * NR + j] + (pc == 0 ? 0.0f : c[i * p.ldc + j]);
 }
 
 // The blocked product on the rows [m0, m1) and columns [n0, n1) of C. Requires K > 0.
@@ -353,7 +394,10 @@ void gemm_blocked(const Problem& p, const KernelSet& ks, std::size_t m0, std::si
           for (std::size_t jr = 0; jr < nc; jr += NR) {
             const std::size_t nr = std::min(NR, nc - jr);
             float* c = p.C + (ic + ir) * p.ldc + jc + jr;
-            if (mr == MR && nr == NR) {
+            if (p.sgd) {
+              sgd_tile(p, kc, pc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, ks.micro,
+                       ic + ir, jc + jr, mr, nr);
+            } else if (mr == MR && nr == NR) {
               // C's tile is read only after the sum: start fetching it now. (Inside the kernel
               // the addresses would stay live across the k loop and take vector registers.)
               for (std::size_t i = 0; i < MR; ++i) {
@@ -505,6 +549,32 @@ void sgemm_bias(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::s
                 const float* bias, float* C, std::size_t ldc, std::size_t threads) {
   sgemm_bias_with(GemmIsa::kAuto, trans_a, trans_b, M, N, K, A, lda, B, ldb, bias, C, ldc,
                   threads);
+}
+
+void sgemm_sgd_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
+                    std::size_t K, const float* A, std::size_t lda, const float* B,
+                    std::size_t ldb, float* C, std::size_t ldc, float* w, float* v,
+                    std::size_t ldw, bool first, const SgdRule<float>& rule,
+                    std::size_t threads) {
+  if (M == 0 || N == 0) return;
+  const SgdEpilogue e{w, v, ldw, first, rule};
+  if (K == 0) {  // g = 0 everywhere
+    for (std::size_t i = 0; i < M; ++i) {
+      std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
+      sgd_update_block(C + i * ldc, ldc, nullptr, ldc, 1, N, w + i * ldw, v ? v + i * ldw : nullptr,
+                       ldw, first, rule);
+    }
+    return;
+  }
+  run(isa, {trans_a, trans_b, M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C, ldc, nullptr, &e}, threads);
+}
+
+void sgemm_sgd(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+               const float* A, std::size_t lda, const float* B, std::size_t ldb, float* C,
+               std::size_t ldc, float* w, float* v, std::size_t ldw, bool first,
+               const SgdRule<float>& rule, std::size_t threads) {
+  sgemm_sgd_with(GemmIsa::kAuto, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, w, v, ldw,
+                 first, rule, threads);
 }
 
 void sgemm_bias_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 
+#include "kernels/sgd_update.hpp"
+
 namespace bp::kernels {
 
 /// Which micro-kernel sgemm_with runs. kAuto: the best one this CPU supports.
@@ -55,6 +57,25 @@ void sgemm_bias_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std
                      std::size_t K, const float* A, std::size_t lda, const float* B,
                      std::size_t ldb, const float* bias, float* C, std::size_t ldc,
                      std::size_t threads = 1);
+
+/// The dense layer's weight gradient and its SGD step in one: G = op(A)·op(B) (M, N), as sgemm
+/// with alpha = 1 and beta = 1 would accumulate it into a zeroed C, and then, per element, the
+/// update of sgd_update_ref (src/kernels/sgd_update.hpp) with g = G(i, j) on w(i, j) and v(i, j)
+/// (M, N, row stride ldw; v nullptr without momentum) — applied to each tile of G in the
+/// micro-kernel's epilogue while it is hot, so G is never written to memory and never read back.
+/// C (M, N, row stride ldc) is scratch: written only when K > 256 (partial sums between K
+/// blocks), never read before it is written; its contents afterwards are unspecified.
+/// Bit-identical to { C = 0; sgemm(.., beta = 1, C); sgd_update_ref(w, C, v, ..) } for the same
+/// kernel, and for any thread count. w, v, C must not overlap each other or A, B.
+void sgemm_sgd(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+               const float* A, std::size_t lda, const float* B, std::size_t ldb, float* C,
+               std::size_t ldc, float* w, float* v, std::size_t ldw, bool first,
+               const SgdRule<float>& rule, std::size_t threads = 1);
+void sgemm_sgd_with(GemmIsa isa, bool trans_a, bool trans_b, std::size_t M, std::size_t N,
+                    std::size_t K, const float* A, std::size_t lda, const float* B,
+                    std::size_t ldb, float* C, std::size_t ldc, float* w, float* v,
+                    std::size_t ldw, bool first, const SgdRule<float>& rule,
+                    std::size_t threads = 1);
 
 /// The reference: the plain triple loop, summing k in order 0..K-1 in float, then
 /// C = alpha·acc + beta·C (C not read when beta == 0). Same contract as sgemm.

@@ -109,6 +109,16 @@ std::optional<T> Optimizer<T>::step(ParamSpan<T> params, const Closure<T>* closu
 }
 
 template <class T>
+bool Optimizer<T>::plan_fused_sgd(ParamSpan<T> params, std::span<SgdStep<T>> steps) {
+  if (steps.size() != params.size())
+    throw UsageError(std::string(name()) + ": plan_fused_sgd got " + std::to_string(steps.size()) +
+                     " steps for " + std::to_string(params.size()) + " parameters");
+  if (needs_closure() || needs_loss()) return false;
+  prepare(params);
+  return fused_sgd_plan(params, steps);
+}
+
+template <class T>
 void Optimizer<T>::step_with_loss(ParamSpan<T> params, T loss) {
   if (needs_closure())
     throw UsageError(std::string(name()) + ": step needs a closure that re-evaluates the loss");

@@ -393,6 +393,15 @@ std::vector<Row> rows() {
     drop.put<float>(1).put<float>(1);
     r.push_back(one("model_output_dropout", "m.bpm", drop.file(), model, kData,
                     R"(m\.bpm: byte 24: layer 1 \(the output layer\) has dropout 0\.5[0-9]*; expected 0$)"));
+    // Found by fuzz_model: a negative scale loaded, then failed when the model was used.
+    // Layer header 35..81, "standard" 81..93, P 93..101, offsets 101..117, scales from 117.
+    ModelWriter neg;
+    neg.str("mse").put<std::uint32_t>(1).layer(2, 1, "identity");
+    neg.str("standard").put<std::uint64_t>(2).put<double>(0).put<double>(0).put<double>(1).put<double>(-2);
+    neg.put<std::uint32_t>(0).put<std::uint64_t>(1).str("{}");
+    neg.put<float>(1).put<float>(1).put<float>(1);
+    r.push_back(one("model_negative_scale", "m.bpm", neg.file(), model, kData,
+                    R"(m\.bpm: byte 125: preprocessing scale\[1\] is -2; expected a finite value > 0$)"));
   }
 
   // ---- network descriptions (ConfigError, exit 78)

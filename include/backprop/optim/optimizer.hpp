@@ -24,6 +24,21 @@ using Closure = std::function<T()>;
 template <class T>
 using ParamSpan = std::span<Param<T>* const>;
 
+/// One tensor's step of plain SGD (Sgd without weight decay) in element-wise form, for code that
+/// applies it where the gradient is computed (the trainer's fused SGD step, Network::backward_sgd).
+/// Per element, with the gradient g:
+///   velocity == nullptr:  w += -lr * g
+///   otherwise:            v = first ? g : v * momentum + keep * g;
+///                         w += -lr * (nesterov ? g + momentum * v : v)
+/// velocity points at this tensor's momentum buffer (as many elements as the tensor).
+template <class T>
+struct SgdStep {
+  T lr = 0, momentum = 0, keep = 1;  ///< keep = 1 - dampening
+  bool nesterov = false;
+  bool first = false;
+  T* velocity = nullptr;
+};
+
 /// Base of all optimizers. Parameters with trainable == false are skipped (their values are never
 /// written). State is allocated on the first step, sized from the parameters: one flat buffer per
 /// kind of state, indexed like the concatenation of all parameter values in list order, so later
@@ -45,6 +60,17 @@ class Optimizer {
   /// One step when the caller already computed E(t) and the grads at the current values (saves a
   /// closure call). Only iRPROP+ uses the loss; the others ignore it. L-BFGS throws (needs a closure).
   void step_with_loss(ParamSpan<T> params, T loss);
+
+  /// The fused SGD step, in two calls. plan_fused_sgd: when this optimizer's step is, per element,
+  /// plain SGD (SgdStep), checks the parameter list like step() (same errors), fills steps[k] for
+  /// every parameter k and returns true; the caller must then apply exactly those updates to every
+  /// trainable parameter, with the gradients step() would have been given, and call
+  /// commit_fused_sgd(). Returns false otherwise (the default); either way the state may have
+  /// been allocated, as the first step() would.
+  /// steps.size() must be params.size().
+  bool plan_fused_sgd(ParamSpan<T> params, std::span<SgdStep<T>> steps);
+  /// Records that the planned step was taken (e.g. "the momentum buffers exist now").
+  void commit_fused_sgd(ParamSpan<T> params) { fused_sgd_commit(params); }
 
   double lr() const noexcept { return lr_; }
   /// Changes the learning rate for the next steps (schedules). Throws UsageError unless lr is
@@ -81,6 +107,10 @@ class Optimizer {
   /// The update itself. `loss` is set when the caller passed E(t) through step_with_loss.
   virtual std::optional<T> update(ParamSpan<T> params, const Closure<T>* closure,
                                   std::optional<T> loss) = 0;
+
+  /// plan_fused_sgd's part after the layout check; see there. Default: not plain SGD.
+  virtual bool fused_sgd_plan(ParamSpan<T>, std::span<SgdStep<T>>) { return false; }
+  virtual void fused_sgd_commit(ParamSpan<T>) {}
 
   /// Creates a flat buffer of `size` elements set to `fill`; returns its id for buffer().
   std::size_t add_buffer(std::size_t size, T fill = T(0));

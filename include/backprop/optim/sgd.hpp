@@ -21,6 +21,9 @@ class Sgd final : public Optimizer<T> {
   void allocate_state() override;
   std::optional<T> update(ParamSpan<T> params, const Closure<T>* closure,
                           std::optional<T> loss) override;
+  /// Plain SGD (no weight decay): the per-tensor SgdStep. With weight decay: false.
+  bool fused_sgd_plan(ParamSpan<T> params, std::span<SgdStep<T>> steps) override;
+  void fused_sgd_commit(ParamSpan<T> params) override;
 
  private:
   double momentum_, dampening_, weight_decay_;
