@@ -135,8 +135,7 @@ double evaluate(const Network<T>& net, const Dataset& data, const Scaler& scaler
     const std::size_t nb = std::min(B, N - start);
     rows.resize(nb);
     std::iota(rows.begin(), rows.end(), start);
-    data.gather<T>(rows, x, y);
-    scaler.apply(x);
+    scaler.gather(data, rows, x, y);  // gather + apply, one pass for byte features
     net.predict(x, out, scratch);
     sum += double(net.loss_value(y, out, scratch)) * double(nb);
     if (cm) cm->add_batch(out, y);
@@ -207,8 +206,7 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
     for (std::size_t step = st.batch; step < steps; ++step) {
       const std::size_t start = step * B, nb = std::min(B, N - start);
       const std::size_t global_step = (epoch - 1) * steps + step + 1;
-      data.gather<T>(idx.subspan(start, nb), x, y);
-      scaler.apply(x);
+      scaler.gather(data, idx.subspan(start, nb), x, y);  // gather + apply, one pass for bytes
       // Dropout masks depend only on (seed, step), so a resumed run draws the same ones.
       if (uses_dropout) net.seed_dropout(mix64(opts.seed ^ mix64(global_step)));
       if (opt.needs_closure()) {

@@ -126,16 +126,38 @@ Dataset Dataset::unlabelled_of(std::size_t I, V features) {
   return d;
 }
 
+namespace {
+void check_rows(std::span<const std::size_t> rows, std::size_t n) {
+  for (const std::size_t r : rows)  // all checked first, so the error does not depend on threads
+    if (r >= n)
+      throw UsageError("Dataset::gather: row " + std::to_string(r) + " out of range for " +
+                       std::to_string(n) + " samples");
+}
+}  // namespace
+
+template <class T>
+void Dataset::gather_targets(std::span<const std::size_t> rows, Matrix<T>& y) const {
+  check_rows(rows, n_);
+  const std::size_t W = target_width();
+  y.resize(rows.size(), W);
+  for (std::size_t b = 0; b < rows.size(); ++b) {
+    const std::size_t n = rows[b];
+    T* y_b = y.data() + b * W;
+    if (task_ == Task::kClassification) {
+      for (std::size_t c = 0; c < W; ++c) y_b[c] = T(0);
+      y_b[labels_[n]] = T(1);
+    } else {
+      const float* src = targets_.data() + n * k_;
+      for (std::size_t k = 0; k < k_; ++k) y_b[k] = static_cast<T>(src[k]);
+    }
+  }
+}
+
 template <class T>
 void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>& y) const {
+  gather_targets(rows, y);
   const std::size_t nb = rows.size();
-  const std::size_t W = target_width();
   x.resize(nb, i_);
-  y.resize(nb, W);
-  for (const std::size_t n : rows)  // all checked first, so the error does not depend on threads
-    if (n >= n_)
-      throw UsageError("Dataset::gather: row " + std::to_string(n) + " out of range for " +
-                       std::to_string(n_) + " samples");
   // Rows are independent: large batches are split across bp::num_threads() threads (same result).
   auto copy_rows = [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
@@ -152,14 +174,6 @@ void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>&
         const float* src = f32_.data() + n * i_;
         for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
       }
-      T* y_b = y.data() + b * W;
-      if (task_ == Task::kClassification) {
-        for (std::size_t c = 0; c < W; ++c) y_b[c] = T(0);
-        y_b[labels_[n]] = T(1);
-      } else {
-        const float* src = targets_.data() + n * k_;
-        for (std::size_t k = 0; k < k_; ++k) y_b[k] = static_cast<T>(src[k]);
-      }
     }
   };
   const std::size_t parts =
@@ -174,6 +188,8 @@ template void Dataset::gather<float>(std::span<const std::size_t>, Matrix<float>
                                      Matrix<float>&) const;
 template void Dataset::gather<double>(std::span<const std::size_t>, Matrix<double>&,
                                       Matrix<double>&) const;
+template void Dataset::gather_targets<float>(std::span<const std::size_t>, Matrix<float>&) const;
+template void Dataset::gather_targets<double>(std::span<const std::size_t>, Matrix<double>&) const;
 
 Dataset Dataset::subset(std::span<const std::size_t> rows) const {
   if (rows.empty()) throw UsageError("Dataset::subset: no rows selected");

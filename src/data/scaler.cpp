@@ -40,9 +40,26 @@ Scaler::Scaler(ScalerKind kind, std::vector<double> offset, std::vector<double> 
       throw UsageError("Scaler: scale[" + std::to_string(i) + "] = " +
                        std::to_string(scale_[i]) + " must be finite and > 0");
   }
+  plan_bytes();
+}
+
+// Byte features: try all 256 values of each feature once (256 * I divisions), so that batches can
+// multiply where that is exact. Skipped for very wide data, which then takes gather + apply.
+constexpr std::size_t kMaxPlannedFeatures = std::size_t{1} << 16;
+
+void Scaler::plan_bytes() {
+  bytes_.reset();
+  if (kind_ == ScalerKind::kNone || offset_.empty() || offset_.size() > kMaxPlannedFeatures) return;
+  bytes_ = std::make_shared<const kernels::ByteScaling>(
+      kernels::plan_byte_scaling(offset_.data(), scale_.data(), offset_.size()));
 }
 
 void Scaler::fit(const Dataset& data) {
+  fit_values(data);
+  plan_bytes();
+}
+
+void Scaler::fit_values(const Dataset& data) {
   const std::size_t N = data.size(), I = data.features();
   offset_.assign(I, 0.0);
   scale_.assign(I, 1.0);
@@ -91,7 +108,25 @@ void Scaler::apply(Matrix<T>& x) const {
   kernels::scale_columns(x.data(), x.rows(), x.cols(), offset_.data(), scale_.data());
 }
 
+template <class T>
+void Scaler::gather(const Dataset& data, std::span<const std::size_t> rows, Matrix<T>& x,
+                    Matrix<T>& y) const {
+  if (!bytes_ || data.feature_type() != FeatureType::kU8 || data.features() != offset_.size()) {
+    data.gather(rows, x, y);  // float features, no scaling, or a width apply() will refuse
+    apply(x);
+    return;
+  }
+  data.gather_targets(rows, y);  // checks every row index first
+  x.resize(rows.size(), data.features());
+  kernels::gather_scale_u8(x.data(), data.features_u8().data(), rows.data(), rows.size(),
+                           data.features(), offset_.data(), scale_.data(), *bytes_);
+}
+
 template void Scaler::apply<float>(Matrix<float>&) const;
 template void Scaler::apply<double>(Matrix<double>&) const;
+template void Scaler::gather<float>(const Dataset&, std::span<const std::size_t>, Matrix<float>&,
+                                    Matrix<float>&) const;
+template void Scaler::gather<double>(const Dataset&, std::span<const std::size_t>,
+                                     Matrix<double>&, Matrix<double>&) const;
 
 }  // namespace bp

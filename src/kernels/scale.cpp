@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "backprop/threads.hpp"
@@ -175,6 +176,58 @@ void split_rows(std::size_t N, std::size_t I, F&& rows) {
   });
 }
 
+// ---- byte rows, gathered and scaled in one pass --------------------------------------------
+// One row: x[i] = T(d * inv[i]), or T(d / scale[i]) where the plan says the product is not exact,
+// d = double(u[i]) - offset[i].
+inline bool divides(const std::uint8_t* divide, std::size_t i) { return (divide[i >> 3] >> (i & 7)) & 1; }
+
+template <class T>
+[[gnu::always_inline]] inline void byte_row_body(T* __restrict x, const std::uint8_t* __restrict u,
+                                                 std::size_t i0, std::size_t I,
+                                                 const double* offset, const double* scale,
+                                                 const double* inv, const std::uint8_t* divide) {
+  for (std::size_t i = i0; i < I; ++i) {
+    const double d = static_cast<double>(u[i]) - offset[i];
+    x[i] = static_cast<T>(divides(divide, i) ? d / scale[i] : d * inv[i]);
+  }
+}
+template <class T>
+void byte_row_generic(T* x, const std::uint8_t* u, std::size_t I, const double* offset,
+                      const double* scale, const double* inv, const std::uint8_t* divide) {
+  byte_row_body(x, u, 0, I, offset, scale, inv, divide);
+}
+
+#if BP_SCALE_X86
+#pragma GCC diagnostic push  // GCC bug 105593, as above
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// 8 features per step: 8 bytes -> 8 doubles, subtract, multiply, divide the lanes the plan
+// marks, round to T, store. The tail (I % 8) takes the portable loop.
+template <class T>
+__attribute__((target("avx512f"))) void byte_row_avx512(T* x, const std::uint8_t* u,
+                                                        std::size_t I, const double* offset,
+                                                        const double* scale, const double* inv,
+                                                        const std::uint8_t* divide) {
+  const std::size_t I8 = I / 8 * 8;
+  for (std::size_t i = 0; i < I8; i += 8) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(u + i));
+    const __m512d d = _mm512_sub_pd(_mm512_cvtepi32_pd(_mm256_cvtepu8_epi32(bytes)),
+                                    _mm512_loadu_pd(offset + i));
+    __m512d q = _mm512_mul_pd(d, _mm512_loadu_pd(inv + i));
+    const __mmask8 redo = divide[i >> 3];
+    if (redo) q = _mm512_mask_div_pd(q, redo, d, _mm512_loadu_pd(scale + i));
+    if constexpr (std::is_same_v<T, float>)
+      _mm256_storeu_ps(x + i, _mm512_cvtpd_ps(q));
+    else
+      _mm512_storeu_pd(x + i, q);
+  }
+  byte_row_body(x, u, I8, I, offset, scale, inv, divide);
+}
+#pragma GCC diagnostic pop
+#endif
+
+template <class T>
+using ByteRowFn = void (*)(T*, const std::uint8_t*, std::size_t, const double*, const double*,
+                           const double*, const std::uint8_t*);
 }  // namespace
 
 bool scale_isa_supported(ScaleIsa isa) {
@@ -243,10 +296,70 @@ void scale_columns<double>(double* x, std::size_t N, std::size_t I, const double
   });
 }
 
+ByteScaling plan_byte_scaling(const double* offset, const double* scale, std::size_t I) {
+  ByteScaling p;
+  p.inv.resize(I);
+  p.divide_float.assign((I + 7) / 8, 0);
+  p.divide_double.assign((I + 7) / 8, 0);
+  for (std::size_t i = 0; i < I; ++i) {
+    p.inv[i] = 1.0 / scale[i];
+    bool float_exact = true, double_exact = true;
+    for (int u = 0; u < 256; ++u) {
+      const double d = static_cast<double>(u) - offset[i];
+      const double q = d * p.inv[i], r = d / scale[i];
+      const float qf = static_cast<float>(q), rf = static_cast<float>(r);
+      float_exact = float_exact && std::memcmp(&qf, &rf, sizeof qf) == 0;
+      double_exact = double_exact && std::memcmp(&q, &r, sizeof q) == 0;
+    }
+    if (!float_exact) p.divide_float[i / 8] |= std::uint8_t(1u << (i % 8));
+    if (!double_exact) p.divide_double[i / 8] |= std::uint8_t(1u << (i % 8));
+  }
+  return p;
+}
+
+template <class T>
+void gather_scale_u8_ref(T* x, const std::uint8_t* src, const std::size_t* rows, std::size_t nb,
+                         std::size_t I, const double* offset, const double* scale) {
+  for (std::size_t b = 0; b < nb; ++b) {
+    u8_to_real_ref(x + b * I, src + rows[b] * I, I);
+    scale_columns_ref(x + b * I, 1, I, offset, scale);
+  }
+}
+
+template <class T>
+void gather_scale_u8(T* x, const std::uint8_t* src, const std::size_t* rows, std::size_t nb,
+                     std::size_t I, const double* offset, const double* scale,
+                     const ByteScaling& plan, ScaleIsa isa) {
+  if (nb == 0 || I == 0) return;
+  ByteRowFn<T> row = byte_row_generic<T>;
+#if BP_SCALE_X86
+  if (resolve(isa) == ScaleIsa::kAvx512) row = byte_row_avx512<T>;
+#else
+  (void)isa;
+#endif
+  const std::uint8_t* divide =
+      std::is_same_v<T, float> ? plan.divide_float.data() : plan.divide_double.data();
+  split_rows(nb, I, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      // The rows are scattered over the whole data set: fetch the next one while this converts.
+      if (b + 1 < b1) {
+        const std::uint8_t* next = src + rows[b + 1] * I;
+        for (std::size_t off = 0; off < I; off += 64) __builtin_prefetch(next + off);
+      }
+      row(x + b * I, src + rows[b] * I, I, offset, scale, plan.inv.data(), divide);
+    }
+  });
+}
+
 #define BP_INSTANTIATE(T)                                                                     \
   template void u8_to_real_ref<T>(T*, const std::uint8_t*, std::size_t);                      \
   template void u8_to_real<T>(T*, const std::uint8_t*, std::size_t, ScaleIsa);                \
-  template void scale_columns_ref<T>(T*, std::size_t, std::size_t, const double*, const double*);
+  template void scale_columns_ref<T>(T*, std::size_t, std::size_t, const double*, const double*); \
+  template void gather_scale_u8_ref<T>(T*, const std::uint8_t*, const std::size_t*, std::size_t,   \
+                                       std::size_t, const double*, const double*);              \
+  template void gather_scale_u8<T>(T*, const std::uint8_t*, const std::size_t*, std::size_t,       \
+                                   std::size_t, const double*, const double*, const ByteScaling&, \
+                                   ScaleIsa);
 BP_INSTANTIATE(float)
 BP_INSTANTIATE(double)
 #undef BP_INSTANTIATE

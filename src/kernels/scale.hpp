@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace bp::kernels {
 
@@ -33,5 +34,37 @@ void scale_columns_ref(T* x, std::size_t N, std::size_t I, const double* offset,
 template <class T>
 void scale_columns(T* x, std::size_t N, std::size_t I, const double* offset, const double* scale,
                    ScaleIsa isa = ScaleIsa::kAuto);
+
+// ---- byte features, gathered and scaled in one pass ------------------------------------------
+//
+// A byte feature takes only 256 values, so whether multiplying by 1/scale[i] gives the same T as
+// dividing by scale[i] can be settled once per feature by trying every value, instead of being
+// tested on every element as scale_columns does. The plan records the answer; the kernel then
+// multiplies where that is exact and divides the (rare) features where it is not: the result is
+// the reference's, bit for bit, by construction.
+
+/// Per feature i < I: inv[i] = 1 / scale[i]; bit (i % 8) of divide_float[i / 8] (divide_double)
+/// is set when T((u - offset[i]) * inv[i]) differs from T((u - offset[i]) / scale[i]) for some
+/// byte value u, T = float (double): that feature is divided.
+struct ByteScaling {
+  std::vector<double> inv;
+  std::vector<std::uint8_t> divide_float, divide_double;  // ceil(I / 8) each
+};
+/// offset, scale: (I); scale[i] > 0 and finite, offset[i] finite (as bp::Scaler guarantees).
+ByteScaling plan_byte_scaling(const double* offset, const double* scale, std::size_t I);
+
+/// x: (nb, I), src: (N, I) bytes row-major, rows: (nb) indices < N (not checked here):
+///   x[b][i] = T((double(src[rows[b] * I + i]) - offset[i]) / scale[i]),
+/// i.e. u8_to_real_ref then scale_columns_ref on the gathered rows.
+template <class T>
+void gather_scale_u8_ref(T* x, const std::uint8_t* src, const std::size_t* rows, std::size_t nb,
+                         std::size_t I, const double* offset, const double* scale);
+/// The same bits in one pass (AVX-512 or portable, picked as for scale_columns), rows split
+/// across bp::num_threads() threads when the batch is large; plan from plan_byte_scaling on the
+/// same offset and scale.
+template <class T>
+void gather_scale_u8(T* x, const std::uint8_t* src, const std::size_t* rows, std::size_t nb,
+                     std::size_t I, const double* offset, const double* scale,
+                     const ByteScaling& plan, ScaleIsa isa = ScaleIsa::kAuto);
 
 }  // namespace bp::kernels

@@ -82,8 +82,7 @@ int run_predict(Json cfg) {
     const std::size_t nb = std::min(B, N - start);
     idx.resize(nb);
     std::iota(idx.begin(), idx.end(), start);
-    ds.gather<float>(idx, x, unused);
-    scaler.apply(x);
+    scaler.gather(ds, idx, x, unused);  // gather + apply, one pass for byte features
     m.net.predict(x, y, scratch);
     for (std::size_t r = 0; r < nb; ++r) {
       const auto row = y.row(r);

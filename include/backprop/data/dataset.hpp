@@ -81,6 +81,10 @@ class Dataset {
   /// Throws UsageError when a row index is >= size().
   template <class T>
   void gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>& y) const;
+  /// The y half of gather: y becomes (nb, target_width()). Throws UsageError when a row index is
+  /// >= size() (the same message as gather).
+  template <class T>
+  void gather_targets(std::span<const std::size_t> rows, Matrix<T>& y) const;
 
   /// A new dataset with the given rows, in that order (repeats allowed). Class names are kept,
   /// so classes() is unchanged even when a class is absent from the subset.

@@ -2,6 +2,9 @@
 // x'[n, i] = (x[n, i] - offset[i]) / scale[i].
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +13,10 @@
 #include "backprop/matrix.hpp"
 
 namespace bp {
+
+namespace kernels {
+struct ByteScaling;  // src/kernels/scale.hpp: per-feature plan for byte features
+}
 
 enum class ScalerKind {
   kNone,      ///< x' = x
@@ -37,6 +44,13 @@ class Scaler {
   template <class T>
   void apply(Matrix<T>& x) const;
 
+  /// data.gather(rows, x, y) followed by apply(x), with the same bits, in one pass where the
+  /// features are bytes (each byte is converted and scaled while in registers; see
+  /// kernels::gather_scale_u8). Throws what those two throw.
+  template <class T>
+  void gather(const Dataset& data, std::span<const std::size_t> rows, Matrix<T>& x,
+              Matrix<T>& y) const;
+
   ScalerKind kind() const noexcept { return kind_; }
   bool fitted() const noexcept { return !offset_.empty(); }
   /// I values each; empty before fit().
@@ -47,6 +61,11 @@ class Scaler {
   ScalerKind kind_;
   std::vector<double> offset_;
   std::vector<double> scale_;
+  /// Set when fitted with kind != kNone (and I <= kMaxPlannedFeatures): which byte features may
+  /// multiply by 1/scale instead of dividing. Immutable once built, shared by copies.
+  std::shared_ptr<const kernels::ByteScaling> bytes_;
+  void plan_bytes();
+  void fit_values(const Dataset& data);
 };
 
 }  // namespace bp
