@@ -5,7 +5,9 @@
 // several thread counts.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -86,6 +88,42 @@ TEST(FusedSgdKernel, SgemmSgdMatchesProductThenUpdate) {
           EXPECT_EQ(first_difference(v.data(), v_ref.data(), v.size()), -1) << where;
         }
     }
+}
+
+// A momentum buffer whose gradient is zero decays by 0.9 a step: 2^-120 (normal) reaches the
+// subnormals at step 40 (0.9^40 < 2^-6 < 0.9^39) and is then stored as +0 by every path
+// (flush_subnormal in kernels/sgd_update.hpp), where torch.optim.SGD would keep it subnormal,
+// stuck at 2^-149 for good. The weight of magnitude 1 never moves.
+TEST(FusedSgdKernel, VelocityBelowTheSmallestNormalIsStoredAsZero) {
+  ThreadsGuard guard;
+  const kernels::SgdRule<float> rule{0.5f, 0.0f, 0.9f, 1.0f, false};
+  const std::size_t M = 3, N = 37, K = 4;  // 37: a masked row end in the AVX-512 epilogue
+  const std::vector<float> dz(K * M, 0.0f), x = randoms(K * N, 8);
+  std::vector<float> scratch(M * N), v_fused(M * N, std::ldexp(1.0f, -120)), w_fused(M * N, 1.0f);
+  std::vector<float> v_ref = v_fused, w_ref = w_fused, v_vec = v_fused, w_vec = w_fused;
+  const std::vector<float> g(M * N, 0.0f);
+  float expect = std::ldexp(1.0f, -120);
+  for (int step = 1; step <= 80; ++step) {
+    expect = expect * 0.9f + 1.0f * 0.0f;  // the rule by hand, then the flush
+    if (std::fabs(expect) < std::numeric_limits<float>::min()) expect = 0.0f;
+    kernels::sgd_update_ref(w_ref.data(), g.data(), v_ref.data(), false, rule, g.size());
+    kernels::sgd_update(w_vec.data(), g.data(), v_vec.data(), false, rule, g.size());
+    kernels::sgemm_sgd(true, false, M, N, K, dz.data(), M, x.data(), N, scratch.data(), N,
+                       w_fused.data(), v_fused.data(), N, false, rule);
+    for (const auto* v : {&v_ref, &v_vec, &v_fused})
+      ASSERT_EQ(first_difference(v->data(), std::vector<float>(M * N, expect).data(), M * N), -1)
+          << "step " << step << ": expected " << expect;
+    EXPECT_EQ(expect == 0.0f, step >= 40) << "step " << step;
+  }
+  for (const auto* w : {&w_ref, &w_vec, &w_fused})
+    EXPECT_EQ(first_difference(w->data(), std::vector<float>(M * N, 1.0f).data(), M * N), -1);
+  // double: the same rule against DBL_MIN.
+  std::vector<double> wd(5, 1.0), vd(5, std::ldexp(1.0, -1020)), gd(5, 0.0);
+  const kernels::SgdRule<double> rd{0.5, 0.0, 0.5, 1.0, false};
+  for (int step = 0; step < 2; ++step) kernels::sgd_update(wd.data(), gd.data(), vd.data(), false, rd, 5);
+  EXPECT_EQ(vd, std::vector<double>(5, std::ldexp(1.0, -1022)));  // 2^-1022 = DBL_MIN: kept
+  kernels::sgd_update(wd.data(), gd.data(), vd.data(), false, rd, 5);
+  EXPECT_EQ(vd, std::vector<double>(5, 0.0));
 }
 
 TEST(FusedSgdKernel, SgdUpdateMatchesReference) {

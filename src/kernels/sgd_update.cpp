@@ -4,6 +4,7 @@
 #include "kernels/sgd_update.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -22,7 +23,7 @@ void sgd_update_ref(T* w, const T* grad, T* v, bool first, const SgdRule<T>& r, 
       w[i] += -r.lr * g;
       continue;
     }
-    v[i] = first ? g : v[i] * r.mom + r.keep * g;
+    v[i] = flush_subnormal(first ? g : v[i] * r.mom + r.keep * g);
     const T d = r.nesterov ? g + r.mom * v[i] : v[i];
     w[i] += -r.lr * d;
   }
@@ -41,14 +42,14 @@ template <class T>
     for (std::size_t i = 0; i < n; ++i) w[i] += -lr * gr[i];
   } else if (!r.nesterov) {
     for (std::size_t i = 0; i < n; ++i) {
-      const T vi = v[i] * mom + keep * gr[i];
+      const T vi = flush_subnormal(v[i] * mom + keep * gr[i]);
       v[i] = vi;
       w[i] += -lr * vi;
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       const T g = gr[i];
-      const T vi = v[i] * mom + keep * g;
+      const T vi = flush_subnormal(v[i] * mom + keep * g);
       v[i] = vi;
       w[i] += -lr * (g + mom * vi);
     }
@@ -110,6 +111,7 @@ __attribute__((target("avx512f"))) void block_avx512(const float* acc, std::size
     return block_body(acc, ld_acc, c, ldc, rows, cols, w, v, ldw, first, r);
   const __m512 mom = _mm512_set1_ps(r.mom), keep = _mm512_set1_ps(r.keep);
   const __m512 neg_lr = _mm512_set1_ps(-r.lr);
+  const __m512 flt_min = _mm512_set1_ps(std::numeric_limits<float>::min());
   for (std::size_t i = 0; i < rows; ++i) {
     const float* a_i = acc + i * ld_acc;
     const float* c_i = c ? c + i * ldc : nullptr;
@@ -123,6 +125,9 @@ __attribute__((target("avx512f"))) void block_avx512(const float* acc, std::size
       if (v_i) {
         d = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, v_i + j), mom),
                           _mm512_mul_ps(keep, g));
+        // flush_subnormal: |d| < FLT_MIN (false for NaN) -> +0
+        const __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(d), flt_min, _CMP_LT_OQ);
+        d = _mm512_mask_mov_ps(d, tiny, _mm512_setzero_ps());
         _mm512_mask_storeu_ps(v_i + j, m, d);
       }
       _mm512_mask_storeu_ps(w_i + j, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, w_i + j),
