@@ -9,7 +9,8 @@
 #pragma once
 
 #include <cstddef>
-#include <limits>
+
+#include "kernels/subnormal.hpp"
 
 namespace bp::kernels {
 
@@ -23,18 +24,7 @@ struct SgdRule {
   bool nesterov = false;
 };
 
-/// The velocity's one departure from torch.optim.SGD: a subnormal value is stored as +0. A
-/// momentum buffer whose gradient has stopped (a dead ReLU unit's weights) decays by `mom` each
-/// step into the subnormals and, for mom >= 0.5, stays there at the smallest one forever (0.9
-/// times it rounds back to it); every x86 operation on it then takes a microcode assist, which
-/// made the third epoch of the W2 benchmark 35 % slower than the first. Below FLT_MIN (DBL_MIN)
-/// the velocity cannot move a weight of magnitude above 2^-102 (2^-969) at lr <= 1, so the
-/// stored weights are unaffected in practice.
-template <class T>
-inline T flush_subnormal(T v) {
-  return (v < T(0) ? -v : v) < std::numeric_limits<T>::min() ? T(0) : v;
-}
-
+// The velocity's one departure from torch.optim.SGD: flush_subnormal (kernels/subnormal.hpp).
 // Per element i, with g = grad[i] + wd * w[i] (the wd term only when wd != 0):
 //   v == nullptr:  w[i] += -lr * g
 //   otherwise:     v[i] = flush_subnormal(first ? g : v[i] * mom + keep * g)

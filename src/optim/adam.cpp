@@ -5,6 +5,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "kernels/subnormal.hpp"
+
 namespace bp {
 
 template <class T>
@@ -53,8 +55,8 @@ std::optional<T> Adam<T>::update(ParamSpan<T> params, const Closure<T>* closure,
       for (std::size_t i = 0; i < n; ++i) {
         if constexpr (decltype(decoupled)::value) w[i] *= shrink;
         const T g = l2_grad(grad[i], w[i], wd);
-        m[i] = m[i] * b1 + one_b1 * g;
-        v[i] = v[i] * b2 + one_b2 * g * g;
+        m[i] = kernels::flush_subnormal(m[i] * b1 + one_b1 * g);  // kernels/subnormal.hpp
+        v[i] = kernels::flush_subnormal(v[i] * b2 + one_b2 * g * g);
         T second = v[i];
         if constexpr (decltype(ams)::value) second = v_max[i] = std::max(v_max[i], v[i]);
         const T denom = std::sqrt(second) / bc2_sqrt + eps;

@@ -14,7 +14,8 @@ namespace bp {
 /// One difference: a momentum buffer entry that falls below the smallest normal T is stored as
 /// 0 (a decaying buffer otherwise sticks at the smallest subnormal, and subnormal arithmetic is
 /// ~100x slower on x86: the W2 benchmark's third epoch ran at 61 % of its first). It cannot
-/// move a weight of normal size; W2's model after 3 epochs is byte-identical either way.
+/// move a weight of normal size; W2's model after 3 epochs is byte-identical either way
+/// (src/kernels/subnormal.hpp).
 template <class T>
 class Sgd final : public Optimizer<T> {
  public:
