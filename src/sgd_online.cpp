@@ -4,6 +4,7 @@
 // general path's cost is overhead (shape checks, dispatch, zero_grad, a gradient buffer written
 // then read) for tiny networks, and streaming w three times more than needed for large ones.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <type_traits>
 #include <utility>
@@ -26,7 +27,7 @@ constexpr std::size_t kSmallLayer = 4096;
 // __restrict so that the compiler neither versions them for aliasing nor needs to: at the seed's
 // size (2 x 2) the checks would cost more than the arithmetic.
 template <class T>
-inline void small_forward(T* __restrict z, const T* __restrict x, const T* __restrict w,
+[[gnu::always_inline]] inline void small_forward(T* __restrict z, const T* __restrict x, const T* __restrict w,
                           const T* __restrict b, std::size_t I, std::size_t O) {
   for (std::size_t o = 0; o < O; ++o) {
     T acc = T(0);
@@ -35,7 +36,7 @@ inline void small_forward(T* __restrict z, const T* __restrict x, const T* __res
   }
 }
 template <class T>
-inline void small_backward(T* __restrict dx, T* __restrict w, const T* __restrict dz,
+[[gnu::always_inline]] inline void small_backward(T* __restrict dx, T* __restrict w, const T* __restrict dz,
                            const T* __restrict x, T lr, bool update, std::size_t I, std::size_t O) {
   if (dx)
     for (std::size_t i = 0; i < I; ++i) {
@@ -50,11 +51,19 @@ inline void small_backward(T* __restrict dx, T* __restrict w, const T* __restric
     }
 }
 
-// a = f(z) for one sample. The common activations inline, with exactly the operations of
-// kernels::activation_forward (tests/test_sgd_online.cpp checks the bits); the rest through it.
+// The activations computed inline here, with exactly the operations of
+// kernels::activation_forward / activation_backward (tests/test_sgd_online.cpp checks the bits);
+// the others go through those kernels.
+constexpr bool is_inline_activation(Activation act) {
+  return act == Activation::kIdentity || act == Activation::kSigmoid ||
+         act == Activation::kTanh || act == Activation::kRelu;
+}
+
+// a = f(z) for one sample, act one of the inline activations. Calls nothing but libm, so the
+// arrays of a caller that keeps them in registers stay there.
 template <class T>
-inline void act_forward(T* __restrict a, const T* __restrict z, std::size_t O, Activation act,
-                        T alpha) {
+[[gnu::always_inline]] inline void act_forward_inline(T* __restrict a, const T* __restrict z, std::size_t O,
+                               Activation act) {
   switch (act) {
     case Activation::kIdentity:
       for (std::size_t o = 0; o < O; ++o) a[o] = z[o];
@@ -75,14 +84,14 @@ inline void act_forward(T* __restrict a, const T* __restrict z, std::size_t O, A
     case Activation::kRelu:
       for (std::size_t o = 0; o < O; ++o) a[o] = z[o] > T(0) ? z[o] : T(0);
       return;
-    default: kernels::activation_forward(a, z, 1, O, act, alpha);
+    default: return;  // not an inline activation: the caller checked
   }
 }
 
-// dz = da * f'(z) for one sample, as kernels::activation_backward computes it; dz may be da.
+// dz = da * f'(z) for one sample (dz may be da), act one of the inline activations.
 template <class T>
-inline void act_backward(T* dz, const T* da, const T* __restrict z, const T* __restrict a,
-                         std::size_t O, Activation act, T alpha) {
+[[gnu::always_inline]] inline void act_backward_inline(T* dz, const T* da, const T* __restrict z, const T* __restrict a,
+                                std::size_t O, Activation act) {
   switch (act) {
     case Activation::kIdentity:
       if (dz != da)
@@ -97,8 +106,20 @@ inline void act_backward(T* dz, const T* da, const T* __restrict z, const T* __r
     case Activation::kRelu:
       for (std::size_t o = 0; o < O; ++o) dz[o] = z[o] > T(0) ? da[o] : T(0);
       return;
-    default: kernels::activation_backward(dz, da, z, a, 1, O, act, alpha);
+    default: return;
   }
+}
+
+template <class T>
+inline void act_forward(T* a, const T* z, std::size_t O, Activation act, T alpha) {
+  if (is_inline_activation(act)) return act_forward_inline(a, z, O, act);
+  kernels::activation_forward(a, z, 1, O, act, alpha);
+}
+template <class T>
+inline void act_backward(T* dz, const T* da, const T* z, const T* a, std::size_t O,
+                         Activation act, T alpha) {
+  if (is_inline_activation(act)) return act_backward_inline(dz, da, z, a, O, act);
+  kernels::activation_backward(dz, da, z, a, 1, O, act, alpha);
 }
 
 // Layers of at most 4 x 4 (the seed's 2-2-2, XOR's 2-2-1): the same loops with the sizes known
@@ -166,6 +187,95 @@ inline void layer_backward(T* dx, T* w, const T* dz, const T* x, T lr, bool upda
   }
 }
 
+// E (half-SSE or MSE) of one sample's output y = a, and dz = dE/dz of the output layer, with the
+// operations of loss_forward and loss_backward at N = 1.
+// kInlineOnly: act is an inline activation, and nothing but libm is called (see tiny2_step).
+template <class T, bool kInlineOnly = false>
+[[gnu::always_inline]] inline T sse_output_delta(T* dz, const T* z, const T* y, const T* tt, std::size_t O, Activation act,
+                          T alpha, bool half_sse) {
+  const T s = half_sse ? T(1) / T(1) : T(2) / T(O);  // loss.cpp's scale_of, N = 1
+  T sum = 0;
+  if (act == Activation::kSigmoid) {  // the seed: dE/da and f'(z) = a (1 - a) in one loop
+    for (std::size_t o = 0; o < O; ++o) {
+      const T diff = tt[o] - y[o];
+      sum += T(0.5) * diff * diff;
+      dz[o] = s * -(tt[o] - y[o]) * y[o] * (T(1) - y[o]);
+    }
+  } else {
+    for (std::size_t o = 0; o < O; ++o) {
+      const T diff = tt[o] - y[o];
+      sum += T(0.5) * diff * diff;
+      dz[o] = s * -(tt[o] - y[o]);  // dE/da, then through the activation
+    }
+    if constexpr (kInlineOnly)
+      act_backward_inline(dz, dz, z, y, O, act);
+    else
+      act_backward(dz, dz, z, y, O, act, alpha);
+  }
+  return s * sum;
+}
+
+// Two layers of at most kTiny x kTiny with inline activations and the half-SSE or MSE loss (the
+// seed's 2-2-2, XOR's 2-2-1): the whole step with the sizes known at compile time, so that every loop unrolls and
+// no per-layer records are built. The same operations in the same order as the general loop of
+// sgd_step_fused (forward, output delta, then per layer from the top: dx through the old
+// weights, the weight and bias updates, the activation derivative), hence the same bits.
+template <class T>
+struct Tiny2 {
+  const T* x;
+  const T* t;
+  T *w0, *b0, *z0, *a0, *dz0, *w1, *b1, *z1, *a1, *dz1, *da;
+  Activation act0, act1;
+  T lr;
+  bool train_w0, train_b0, train_w1, train_b1, half_sse;
+};
+
+template <class T, std::size_t I, std::size_t H, std::size_t O>
+T tiny2_step(const Tiny2<T>& p) {
+  // Everything in local arrays, which the compiler keeps in registers: the chain from one
+  // update's weights to the next update's outputs then never waits on a store to memory and
+  // its reload. The network's buffers are written once, at the end.
+  T w0[I * H], b0[H], w1[H * O], b1[O];
+  T z0[H]{}, a0[H]{}, dz0[H]{}, z1[O]{}, a1[O]{}, dz1[O]{}, da[H]{};  // {}: act is checked, but say so
+  std::copy_n(p.w0, I * H, w0);
+  std::copy_n(p.b0, H, b0);
+  std::copy_n(p.w1, H * O, w1);
+  std::copy_n(p.b1, O, b1);
+  small_forward(z0, p.x, w0, b0, I, H);
+  act_forward_inline(a0, z0, H, p.act0);
+  small_forward(z1, a0, w1, b1, H, O);
+  act_forward_inline(a1, z1, O, p.act1);
+  const T e = sse_output_delta<T, true>(dz1, z1, a1, p.t, O, p.act1, T(0), p.half_sse);
+  small_backward(da, w1, dz1, a0, p.lr, p.train_w1, H, O);
+  if (p.train_b1)
+    for (std::size_t o = 0; o < O; ++o) b1[o] -= p.lr * (T(0) + dz1[o]);
+  act_backward_inline(dz0, da, z0, a0, H, p.act0);
+  small_backward(static_cast<T*>(nullptr), w0, dz0, p.x, p.lr, p.train_w0, I, H);
+  if (p.train_b0)
+    for (std::size_t o = 0; o < H; ++o) b0[o] -= p.lr * (T(0) + dz0[o]);
+  std::copy_n(w0, I * H, p.w0);
+  std::copy_n(b0, H, p.b0);
+  std::copy_n(w1, H * O, p.w1);
+  std::copy_n(b1, O, p.b1);
+  std::copy_n(z0, H, p.z0);
+  std::copy_n(a0, H, p.a0);
+  std::copy_n(dz0, H, p.dz0);
+  std::copy_n(z1, O, p.z1);
+  std::copy_n(a1, O, p.a1);
+  std::copy_n(dz1, O, p.dz1);
+  std::copy_n(da, H, p.da);
+  return e;
+}
+
+template <class T>
+using Tiny2Step = T (*)(const Tiny2<T>&);
+template <class T, std::size_t... K>  // K = ((I - 1) * kTiny + H - 1) * kTiny + O - 1
+constexpr std::array<Tiny2Step<T>, sizeof...(K)> make_tiny2(std::index_sequence<K...>) {
+  return {tiny2_step<T, K / (kTiny * kTiny) + 1, K / kTiny % kTiny + 1, K % kTiny + 1>...};
+}
+template <class T>
+constexpr auto kTiny2Steps = make_tiny2<T>(std::make_index_sequence<kTiny * kTiny * kTiny>{});
+
 // What one layer's step touches, gathered once per step so the loops below use plain pointers
 // (reaching them through the vectors of layers and matrices cost ~200 instructions per seed step).
 template <class T>
@@ -195,6 +305,32 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
   for (std::size_t l = 0; l < L; ++l)
     if (dropped(l)) return false;
 
+  if (L == 2 && (loss_ == Loss::kHalfSse || loss_ == Loss::kMse) &&
+      is_inline_activation(layers_[0].activation()) && is_inline_activation(layers_[1].activation())) {
+    Dense<T>& d0 = layers_[0];
+    Dense<T>& d1 = layers_[1];
+    const std::size_t I = d0.in(), H = d0.out(), O = d1.out();
+    if (I <= kTiny && H <= kTiny && O <= kTiny) {
+      z_[0].resize(1, H);
+      a_[0].resize(1, H);
+      dz_[0].resize(1, H);
+      z_[1].resize(1, O);
+      a_[1].resize(1, O);
+      dz_[1].resize(1, O);
+      da_.resize(1, H);
+      const Tiny2<T> p{x.data(),          t.data(),           d0.weights().value.data(),
+                       d0.bias().value.data(), z_[0].data(),  a_[0].data(),
+                       dz_[0].data(),     d1.weights().value.data(), d1.bias().value.data(),
+                       z_[1].data(),      a_[1].data(),       dz_[1].data(),
+                       da_.data(),        d0.activation(),    d1.activation(),
+                       lr,
+                       d0.weights().trainable, d0.bias().trainable, d1.weights().trainable,
+                       d1.bias().trainable, loss_ == Loss::kHalfSse};
+      e = kTiny2Steps<T>[((I - 1) * kTiny + H - 1) * kTiny + O - 1](p);
+      return true;
+    }
+  }
+
   LayerRefs<T> refs[kMaxFusedDepth];
   std::size_t widest = 0;
   for (std::size_t l = 0; l < L; ++l) {
@@ -222,26 +358,8 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
   // pass, with the operations of loss_forward and loss_backward at N = 1; the others through them.
   const LayerRefs<T>& last = refs[L - 1];
   if (loss_ == Loss::kHalfSse || loss_ == Loss::kMse) {
-    const std::size_t O = last.O;
-    const T s = loss_ == Loss::kHalfSse ? T(1) / T(1) : T(2) / T(O);  // loss.cpp's scale_of, N = 1
-    const T* y = last.a;
-    const T* tt = t.data();
-    T sum = 0;
-    if (last.act == Activation::kSigmoid) {  // the seed: dE/da and f'(z) = a (1 - a) in one loop
-      for (std::size_t o = 0; o < O; ++o) {
-        const T diff = tt[o] - y[o];
-        sum += T(0.5) * diff * diff;
-        last.dz[o] = s * -(tt[o] - y[o]) * y[o] * (T(1) - y[o]);
-      }
-    } else {
-      for (std::size_t o = 0; o < O; ++o) {
-        const T diff = tt[o] - y[o];
-        sum += T(0.5) * diff * diff;
-        last.dz[o] = s * -(tt[o] - y[o]);  // dE/da, then through the activation below
-      }
-      act_backward(last.dz, last.dz, last.z, y, O, last.act, last.alpha);
-    }
-    e = s * sum;
+    e = sse_output_delta(last.dz, last.z, last.a, t.data(), last.O, last.act, last.alpha,
+                         loss_ == Loss::kHalfSse);
   } else {
     e = loss_forward(loss_, last.act, z_[L - 1], a_[L - 1], t);
     loss_backward(loss_, last.act, last.alpha, z_[L - 1], a_[L - 1], t, dz_[L - 1]);

@@ -80,6 +80,57 @@ TEST(SgdOnline, FusedStepEqualsTheGeneralPathBitForBitInDouble) {
       }
 }
 
+// Two layers of at most 4 x 4 with an inline activation and half-SSE or MSE take tiny2_step
+// (src/sgd_online.cpp: the sizes compiled in, everything in registers): every shape, every pair
+// of those activations, both losses, each layer's weights and bias frozen in turn; bit for bit
+// against the general path, in double and in float. ELU (not inline) takes the general fused
+// loop and must agree as well.
+template <class T>
+void check_tiny_two_layer() {
+  const Activation acts[] = {Activation::kIdentity, Activation::kSigmoid, Activation::kTanh,
+                             Activation::kRelu, Activation::kElu};
+  int shape = 0;
+  for (std::size_t I = 1; I <= 4; ++I)
+    for (std::size_t H = 1; H <= 4; ++H)
+      for (std::size_t O = 1; O <= 4; ++O, ++shape)
+        for (Activation a0 : acts)
+          for (Activation a1 : acts)
+            for (Loss loss : {Loss::kHalfSse, Loss::kMse}) {
+              Network<T> fused({{.in = I, .out = H, .activation = a0,
+                                 .train_weights = shape % 4 != 1, .train_bias = shape % 4 != 2},
+                                {.in = H, .out = O, .activation = a1,
+                                 .train_weights = shape % 4 != 3, .train_bias = shape % 4 != 0}},
+                               loss);
+              std::mt19937_64 rng(static_cast<std::uint64_t>(shape));
+              std::uniform_real_distribution<double> u(-1, 1);
+              for (auto& l : fused.layers())
+                for (Param<T>* p : {&l.weights(), &l.bias()})
+                  for (auto& v : p->value) v = static_cast<T>(u(rng));
+              Network<T> plain = fused;
+              Matrix<T> x(1, I), t(1, O);
+              for (int step = 0; step < 8; ++step) {
+                random_sample(x, t, loss, rng);
+                const T e_fused = sgd_step(fused, x, t, {.lr = 0.1});
+                const T e_plain = general_step(plain, x, t, T(0.1));
+                ASSERT_EQ(e_fused, e_plain) << I << "-" << H << "-" << O << " "
+                                            << activation_name(a0) << "/" << activation_name(a1)
+                                            << "/" << loss_name(loss) << " step " << step;
+              }
+              for (std::size_t l = 0; l < 2; ++l) {
+                ASSERT_EQ(fused.layer(l).weights().value, plain.layer(l).weights().value) << l;
+                ASSERT_EQ(fused.layer(l).bias().value, plain.layer(l).bias().value) << l;
+                ASSERT_EQ(fused.z(l), plain.z(l)) << l;
+                ASSERT_EQ(fused.a(l), plain.a(l)) << l;
+                ASSERT_EQ(fused.dz(l), plain.dz(l)) << l;
+              }
+            }
+}
+
+TEST(SgdOnline, TinyTwoLayerStepEqualsTheGeneralPathBitForBit) {
+  check_tiny_two_layer<double>();
+  check_tiny_two_layer<float>();
+}
+
 TEST(SgdOnline, FusedStepEqualsTheGeneralPathUpToRoundingInFloat) {
   // Widths off the vector sizes so every kernel's tails run. After 10 steps of lr 0.05 the
   // weights (|w| <= 1) differ by the kernels' FMA rounding only: a few float ulps per step,
