@@ -191,8 +191,9 @@ inline void layer_backward(T* dx, T* w, const T* dz, const T* x, T lr, bool upda
 // operations of loss_forward and loss_backward at N = 1.
 // kInlineOnly: act is an inline activation, and nothing but libm is called (see tiny2_step).
 template <class T, bool kInlineOnly = false>
-[[gnu::always_inline]] inline T sse_output_delta(T* dz, const T* z, const T* y, const T* tt, std::size_t O, Activation act,
-                          T alpha, bool half_sse) {
+[[gnu::always_inline]] inline T sse_output_delta(T* dz, const T* z, const T* y, const T* tt,
+                                                 std::size_t O, Activation act, T alpha,
+                                                 bool half_sse) {
   const T s = half_sse ? T(1) / T(1) : T(2) / T(O);  // loss.cpp's scale_of, N = 1
   T sum = 0;
   if (act == Activation::kSigmoid) {  // the seed: dE/da and f'(z) = a (1 - a) in one loop
@@ -216,8 +217,8 @@ template <class T, bool kInlineOnly = false>
 }
 
 // Two layers of at most kTiny x kTiny with inline activations and the half-SSE or MSE loss (the
-// seed's 2-2-2, XOR's 2-2-1): the whole step with the sizes known at compile time, so that every loop unrolls and
-// no per-layer records are built. The same operations in the same order as the general loop of
+// seed's 2-2-2, XOR's 2-2-1): the whole step with the sizes known at compile time, so that every
+// loop unrolls and no per-layer records are built. The same operations in the same order as the general loop of
 // sgd_step_fused (forward, output delta, then per layer from the top: dx through the old
 // weights, the weight and bias updates, the activation derivative), hence the same bits.
 template <class T>
@@ -236,7 +237,8 @@ T tiny2_step(const Tiny2<T>& p) {
   // update's weights to the next update's outputs then never waits on a store to memory and
   // its reload. The network's buffers are written once, at the end.
   T w0[I * H], b0[H], w1[H * O], b1[O];
-  T z0[H]{}, a0[H]{}, dz0[H]{}, z1[O]{}, a1[O]{}, dz1[O]{}, da[H]{};  // {}: act is checked, but say so
+  // Zeroed: the compiler cannot see that act is always an inline activation here.
+  T z0[H]{}, a0[H]{}, dz0[H]{}, z1[O]{}, a1[O]{}, dz1[O]{}, da[H]{};
   std::copy_n(p.w0, I * H, w0);
   std::copy_n(p.b0, H, b0);
   std::copy_n(p.w1, H * O, w1);
