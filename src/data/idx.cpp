@@ -202,6 +202,7 @@ IdxArray read_idx(ByteSource& in, const std::string& path, std::uint64_t file_si
   // Gzip: read in chunks; reserve no more than the compressed size could possibly expand to.
   const std::uint64_t cap = compressed ? std::min(bytes, kMaxDeflateRatio * file_size + kChunk) : bytes;
   a.data.reserve(static_cast<std::size_t>(cap));
+  data_detail::advise_huge_pages(a.data.data(), a.data.capacity());  // before the first touch
   std::uint64_t have = 0;
   while (have < bytes) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, bytes - have));

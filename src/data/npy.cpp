@@ -233,6 +233,8 @@ NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
   const auto n = static_cast<std::size_t>(count);
   const auto* raw = reinterpret_cast<const unsigned char*>(file.data() + a.data_offset);
   if (a.itemsize == 1) {
+    a.u8.reserve(n);
+    data_detail::advise_huge_pages(a.u8.data(), a.u8.capacity());  // before the first touch
     a.u8.assign(raw, raw + n);
   } else if (d == "<f4") {
     a.f32.resize(n);

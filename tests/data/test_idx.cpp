@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <filesystem>
 #include <limits>
 
@@ -92,6 +97,44 @@ TEST(Idx, FashionMnist) {
   sum = 0;
   for (std::size_t i = 0; i < 784; ++i) sum += test.features_u8()[i];
   EXPECT_EQ(sum, 33456);
+}
+
+// The VmFlags of the mapping that holds address p, from /proc/self/smaps ("" when not found).
+std::string vm_flags_of(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find('-') < 17) {
+      inside = a >= lo && a < hi;
+      continue;
+    }
+    if (inside && line.rfind("VmFlags:", 0) == 0) return line;
+  }
+  return "";
+}
+
+TEST(Idx, LargeArraysAskForHugePages) {
+  // A byte array over 4 MB is advised for 2 MB pages before it is filled (batches read its rows
+  // at random; data_detail::advise_huge_pages): its 2 MB-aligned interior carries the "hg" flag.
+  if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled") ||
+      !std::filesystem::exists("/proc/self/smaps"))
+    GTEST_SKIP() << "no transparent huge pages here";
+  TempDir t;
+  const std::uint32_t n = 8000;  // 8000 x 784 bytes = 6.3 MB
+  Bytes pixels(std::size_t{n} * 784);
+  for (std::size_t k = 0; k < pixels.size(); ++k) pixels[k] = std::uint8_t(k * 7);
+  const Dataset d = load_idx(t.write("img", idx_bytes(kU8, {n, 28, 28}, pixels)),
+                             t.write("lab", idx_bytes(kU8, {n}, Bytes(n, 3))));
+  ASSERT_EQ(d.features_u8().size(), pixels.size());
+  EXPECT_TRUE(std::equal(pixels.begin(), pixels.end(), d.features_u8().begin()));
+  const auto a = reinterpret_cast<std::uintptr_t>(d.features_u8().data());
+  const auto aligned = (a + (std::uintptr_t{1} << 21) - 1) & ~((std::uintptr_t{1} << 21) - 1);
+  const std::string flags = vm_flags_of(reinterpret_cast<const void*>(aligned));
+  ASSERT_FALSE(flags.empty()) << "no mapping found for the array";
+  EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
 }
 
 // ---- malformed files ----
