@@ -24,8 +24,8 @@ std::string read_text_file(const std::string& path);
 std::string text_from_bytes(std::string_view bytes, const std::string& name);
 
 /// Asks the kernel to back the 2 MB-aligned part of [p, p + bytes) with 2 MB pages (Linux
-/// transparent huge pages; Debian's default mode, "madvise", gives them only to regions that
-/// ask). Only pages not yet touched are affected, so call it between reserving a buffer and
+/// transparent huge pages; in the "madvise" mode, as on this project's machines, only regions
+/// that ask get them). Only pages not yet touched are affected, so call it between reserving a buffer and
 /// filling it. Batches gather rows at random from the whole data set; with 4 KB pages nearly
 /// every 784-byte Fashion-MNIST row misses the TLB (47 MB of rows against 8 MB of TLB reach),
 /// and the W2 epoch's gather took 25.7 ms instead of 18.5 ms. A no-op where unsupported or for
