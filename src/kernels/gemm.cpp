@@ -179,6 +179,29 @@ __attribute__((target("avx512f,avx512vl"))) void pack_lines_avx512(const float* 
 }
 #pragma GCC diagnostic pop
 
+// write_edge (below) for AVX-512: 16 columns at a time, masked at the tile's edge. The same
+// operations per element: fma(alpha, acc, bias) with the bias (one rounding, as std::fma), else
+// t = alpha * acc and, when beta != 0, t + beta * c.
+__attribute__((target("avx512f,avx512vl"))) void write_edge_avx512(
+    const float* tile, std::size_t nr_full, std::size_t mr, std::size_t nr, float* c,
+    std::size_t ldc, float alpha, float beta, const float* bias) {
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  for (std::size_t i = 0; i < mr; ++i)
+    for (std::size_t j = 0; j < nr; j += 16) {
+      const __mmask16 m = nr - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nr - j)) - 1);
+      const __m512 acc = _mm512_maskz_loadu_ps(m, tile + i * nr_full + j);
+      __m512 out;
+      if (bias) {
+        out = _mm512_fmadd_ps(va, acc, _mm512_maskz_loadu_ps(m, bias + j));
+      } else {
+        out = _mm512_mul_ps(va, acc);
+        if (beta != 0.0f)
+          out = _mm512_add_ps(out, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m, c + i * ldc + j)));
+      }
+      _mm512_mask_storeu_ps(c + i * ldc + j, m, out);
+    }
+}
+
 // ---- AVX2 + FMA micro-kernel: 6 rows x 16 columns = 12 ymm accumulators ----------------------
 constexpr std::size_t kAvx2MR = 6, kAvx2NR = 16;
 
@@ -268,9 +291,12 @@ using PackFn = void (*)(const float* src, std::size_t ld, std::size_t valid, std
                        float* dst);
 // What gemm_blocked needs of an instruction set: its micro-kernel and its pack_lines for
 // panels of op(A) (W = MR) and of op(B) (W = NR).
+using EdgeFn = void (*)(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t,
+                        float, float, const float*);
 struct KernelSet {
   MicroKernel micro;
   PackFn pack_a_lines, pack_b_lines;
+  EdgeFn write_edge;
 };
 
 // One thread's packing buffers: grown on demand, never shrunk, 64-byte aligned.
@@ -334,14 +360,16 @@ void sgd_tile(const Problem& p, std::size_t kc, std::size_t pc, const float* a, 
   const SgdEpilogue& e = *p.sgd;
   float* c = p.C + i0 * p.ldc + j0;
   const bool last = pc + kc == p.K;
-  if (last)  // w and v are read only after the sum: start fetching them now
+  if (last)  // w and v are read only after the sum: start fetching them now, every line
     for (std::size_t i = 0; i < mr; ++i) {
-      __builtin_prefetch(e.w + (i0 + i) * e.ldw + j0, 1);
-      __builtin_prefetch(e.w + (i0 + i) * e.ldw + j0 + nr - 1, 1);
-      if (e.v) {
-        __builtin_prefetch(e.v + (i0 + i) * e.ldw + j0, 1);
-        __builtin_prefetch(e.v + (i0 + i) * e.ldw + j0 + nr - 1, 1);
+      const float* w_i = e.w + (i0 + i) * e.ldw + j0;
+      const float* v_i = e.v ? e.v + (i0 + i) * e.ldw + j0 : nullptr;
+      for (std::size_t j = 0; j < nr; j += 16) {
+        __builtin_prefetch(w_i + j, 1);
+        if (v_i) __builtin_prefetch(v_i + j, 1);
       }
+      __builtin_prefetch(w_i + nr - 1, 1);
+      if (v_i) __builtin_prefetch(v_i + nr - 1, 1);
     }
   micro(kc, a, b, tile, NR, 1.0f, 0.0f, nullptr);
   if (last) {
@@ -408,7 +436,8 @@ void gemm_blocked(const Problem& p, const KernelSet& ks, std::size_t m0, std::si
                        bias ? bias + jc + jr : nullptr);
             } else {
               ks.micro(kc, a_pack + ir * kc, b_pack + jr * kc, tile, NR, 1.0f, 0.0f, nullptr);
-              write_edge(tile, NR, mr, nr, c, p.ldc, p.alpha, beta, bias ? bias + jc + jr : nullptr);
+              ks.write_edge(tile, NR, mr, nr, c, p.ldc, p.alpha, beta,
+                            bias ? bias + jc + jr : nullptr);
             }
           }
         }
@@ -511,14 +540,15 @@ void run(GemmIsa isa, const Problem& p, std::size_t threads) {
 #if BP_GEMM_X86
     case GemmIsa::kAvx512:
       return gemm_threaded<kAvx512MR, kAvx512NR>(
-          p, {micro_avx512, pack_lines_avx512<kAvx512MR>, pack_lines_avx512<kAvx512NR>}, threads);
+          p, {micro_avx512, pack_lines_avx512<kAvx512MR>, pack_lines_avx512<kAvx512NR>, write_edge_avx512},
+          threads);
     case GemmIsa::kAvx2:
       return gemm_threaded<kAvx2MR, kAvx2NR>(
-          p, {micro_avx2, pack_lines<kAvx2MR>, pack_lines<kAvx2NR>}, threads);
+          p, {micro_avx2, pack_lines<kAvx2MR>, pack_lines<kAvx2NR>, write_edge}, threads);
 #endif
     default:
       return gemm_threaded<kGenericMR, kGenericNR>(
-          p, {micro_generic, pack_lines<kGenericMR>, pack_lines<kGenericNR>}, threads);
+          p, {micro_generic, pack_lines<kGenericMR>, pack_lines<kGenericNR>, write_edge}, threads);
   }
 }
 

@@ -124,7 +124,9 @@ class Optimizer {
   void prepare(ParamSpan<T> params);
   double lr_;
   std::vector<std::size_t> offsets_;  // P + 1 entries once initialized, else empty
-  std::vector<std::vector<T>> buffers_;
+  // 64-byte aligned like Matrix storage: a parameter's rows then start where its weights' rows
+  // do relative to cache lines, and the fused SGD epilogue's per-tile prefetch covers them.
+  std::vector<std::vector<T, CacheAlignedAllocator<T>>> buffers_;
   std::vector<double> counters_;
 };
 
