@@ -164,11 +164,7 @@ void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>&
       const std::size_t n = rows[b];
       T* x_b = x.data() + b * i_;  // row b of the batch
       if (type_ == FeatureType::kU8) {
-        // The rows are scattered over the whole data set: fetch the next one while this converts.
-        if (b + 1 < b1) {
-          const std::uint8_t* next = u8_.data() + rows[b + 1] * i_;
-          for (std::size_t off = 0; off < i_; off += 64) __builtin_prefetch(next + off);
-        }
+        if (b + 1 < b1) kernels::prefetch_row(u8_.data() + rows[b + 1] * i_, i_);
         kernels::u8_to_real(x_b, u8_.data() + n * i_, i_);  // vectorised byte -> T
       } else {
         const float* src = f32_.data() + n * i_;

@@ -341,11 +341,7 @@ void gather_scale_u8(T* x, const std::uint8_t* src, const std::size_t* rows, std
       std::is_same_v<T, float> ? plan.divide_float.data() : plan.divide_double.data();
   split_rows(nb, I, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
-      // The rows are scattered over the whole data set: fetch the next one while this converts.
-      if (b + 1 < b1) {
-        const std::uint8_t* next = src + rows[b + 1] * I;
-        for (std::size_t off = 0; off < I; off += 64) __builtin_prefetch(next + off);
-      }
+      if (b + 1 < b1) prefetch_row(src + rows[b + 1] * I, I);
       row(x + b * I, src + rows[b] * I, I, offset, scale, plan.inv.data(), divide);
     }
   });

@@ -13,6 +13,12 @@ namespace bp::kernels {
 enum class ScaleIsa { kAuto, kAvx512, kGeneric };
 bool scale_isa_supported(ScaleIsa isa);
 
+/// Starts fetching the cache lines of [p, p + bytes): batch rows are scattered over the whole
+/// data set, so gathers fetch the next row while they convert this one.
+inline void prefetch_row(const std::uint8_t* p, std::size_t bytes) {
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
+}
+
 // dst[k] = src[k] for k < count (exact: every byte is a float and a double).
 template <class T>
 void u8_to_real_ref(T* dst, const std::uint8_t* src, std::size_t count);
