@@ -27,8 +27,9 @@ constexpr std::size_t kSmallLayer = 4096;
 // __restrict so that the compiler neither versions them for aliasing nor needs to: at the seed's
 // size (2 x 2) the checks would cost more than the arithmetic.
 template <class T>
-[[gnu::always_inline]] inline void small_forward(T* __restrict z, const T* __restrict x, const T* __restrict w,
-                          const T* __restrict b, std::size_t I, std::size_t O) {
+[[gnu::always_inline]] inline void small_forward(T* __restrict z, const T* __restrict x,
+                                                 const T* __restrict w, const T* __restrict b,
+                                                 std::size_t I, std::size_t O) {
   for (std::size_t o = 0; o < O; ++o) {
     T acc = T(0);
     for (std::size_t i = 0; i < I; ++i) acc += x[i] * w[o * I + i];
@@ -36,8 +37,10 @@ template <class T>
   }
 }
 template <class T>
-[[gnu::always_inline]] inline void small_backward(T* __restrict dx, T* __restrict w, const T* __restrict dz,
-                           const T* __restrict x, T lr, bool update, std::size_t I, std::size_t O) {
+[[gnu::always_inline]] inline void small_backward(T* __restrict dx, T* __restrict w,
+                                                  const T* __restrict dz, const T* __restrict x,
+                                                  T lr, bool update, std::size_t I,
+                                                  std::size_t O) {
   if (dx)
     for (std::size_t i = 0; i < I; ++i) {
       T acc = T(0);
@@ -51,6 +54,14 @@ template <class T>
     }
 }
 
+// b -= lr * db for one sample, db = dz (written as the general path's update of a gradient
+// accumulated from zero: 0 + dz).
+template <class T>
+[[gnu::always_inline]] inline void bias_step(T* __restrict b, const T* __restrict dz, T lr,
+                                             std::size_t O) {
+  for (std::size_t o = 0; o < O; ++o) b[o] -= lr * (T(0) + dz[o]);
+}
+
 // The activations computed inline here, with exactly the operations of
 // kernels::activation_forward / activation_backward (tests/test_sgd_online.cpp checks the bits);
 // the others go through those kernels.
@@ -62,8 +73,8 @@ constexpr bool is_inline_activation(Activation act) {
 // a = f(z) for one sample, act one of the inline activations. Calls nothing but libm, so the
 // arrays of a caller that keeps them in registers stay there.
 template <class T>
-[[gnu::always_inline]] inline void act_forward_inline(T* __restrict a, const T* __restrict z, std::size_t O,
-                               Activation act) {
+[[gnu::always_inline]] inline void act_forward_inline(T* __restrict a, const T* __restrict z,
+                                                      std::size_t O, Activation act) {
   switch (act) {
     case Activation::kIdentity:
       for (std::size_t o = 0; o < O; ++o) a[o] = z[o];
@@ -90,8 +101,9 @@ template <class T>
 
 // dz = da * f'(z) for one sample (dz may be da), act one of the inline activations.
 template <class T>
-[[gnu::always_inline]] inline void act_backward_inline(T* dz, const T* da, const T* __restrict z, const T* __restrict a,
-                                std::size_t O, Activation act) {
+[[gnu::always_inline]] inline void act_backward_inline(T* dz, const T* da, const T* __restrict z,
+                                                       const T* __restrict a, std::size_t O,
+                                                       Activation act) {
   switch (act) {
     case Activation::kIdentity:
       if (dz != da)
@@ -218,9 +230,9 @@ template <class T, bool kInlineOnly = false>
 
 // Two layers of at most kTiny x kTiny with inline activations and the half-SSE or MSE loss (the
 // seed's 2-2-2, XOR's 2-2-1): the whole step with the sizes known at compile time, so that every
-// loop unrolls and no per-layer records are built. The same operations in the same order as the general loop of
-// sgd_step_fused (forward, output delta, then per layer from the top: dx through the old
-// weights, the weight and bias updates, the activation derivative), hence the same bits.
+// loop unrolls and no per-layer records are built. The same operations in the same order as the
+// general loop of sgd_step_fused (forward, output delta, then per layer from the top: dx through
+// the old weights, the weight and bias updates, the activation derivative), hence the same bits.
 template <class T>
 struct Tiny2 {
   const T* x;
@@ -249,12 +261,10 @@ T tiny2_step(const Tiny2<T>& p) {
   act_forward_inline(a1, z1, O, p.act1);
   const T e = sse_output_delta<T, true>(dz1, z1, a1, p.t, O, p.act1, T(0), p.half_sse);
   small_backward(da, w1, dz1, a0, p.lr, p.train_w1, H, O);
-  if (p.train_b1)
-    for (std::size_t o = 0; o < O; ++o) b1[o] -= p.lr * (T(0) + dz1[o]);
+  if (p.train_b1) bias_step(b1, dz1, p.lr, O);
   act_backward_inline(dz0, da, z0, a0, H, p.act0);
   small_backward(static_cast<T*>(nullptr), w0, dz0, p.x, p.lr, p.train_w0, I, H);
-  if (p.train_b0)
-    for (std::size_t o = 0; o < H; ++o) b0[o] -= p.lr * (T(0) + dz0[o]);
+  if (p.train_b0) bias_step(b0, dz0, p.lr, H);
   std::copy_n(w0, I * H, p.w0);
   std::copy_n(b0, H, p.b0);
   std::copy_n(w1, H * O, p.w1);
@@ -308,7 +318,8 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
     if (dropped(l)) return false;
 
   if (L == 2 && (loss_ == Loss::kHalfSse || loss_ == Loss::kMse) &&
-      is_inline_activation(layers_[0].activation()) && is_inline_activation(layers_[1].activation())) {
+      is_inline_activation(layers_[0].activation()) &&
+      is_inline_activation(layers_[1].activation())) {
     Dense<T>& d0 = layers_[0];
     Dense<T>& d1 = layers_[1];
     const std::size_t I = d0.in(), H = d0.out(), O = d1.out();
@@ -371,8 +382,7 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
     const LayerRefs<T>& r = refs[l];
     T* dx = l > 0 ? da : nullptr;
     layer_backward(dx, r.w, r.dz, l == 0 ? x.data() : refs[l - 1].a, lr, r.train_w, r.I, r.O);
-    if (r.train_b)
-      for (std::size_t o = 0; o < r.O; ++o) r.b[o] -= lr * (T(0) + r.dz[o]);
+    if (r.train_b) bias_step(r.b, r.dz, lr, r.O);
     if (l == 0) break;
     const LayerRefs<T>& p = refs[l - 1];
     act_backward(p.dz, dx, p.z, p.a, r.I, p.act, p.alpha);
