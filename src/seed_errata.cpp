@@ -364,7 +364,7 @@ ErrataFormat parse_errata_format(std::string_view name) {
 
 namespace {
 
-constexpr const char* kSeedFile = "shared/seed/000_105cca74cb156820.txt";
+constexpr const char* kSeedFile = "docs/tutorial/worked-example.txt";
 
 // Significant digits that tell the equations' value and the reproduction apart: 10, or 16 where
 // they agree to 10 (eq. (31), which differs in the 11th digit).

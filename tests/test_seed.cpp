@@ -1,4 +1,4 @@
-// Every number the seed (shared/seed/000_105cca74cb156820.txt) prints, pinned at its printed
+// Every number the seed (docs/tutorial/worked-example.txt) prints, pinned at its printed
 // precision against the program's computation (bp::seed_values(), which runs the seed network
 // through Network::forward/backward and sgd_step), and, for the errata, both what the equations
 // give and what reproduces the printed value, pinned to 10 significant digits against the

@@ -1,5 +1,5 @@
 // Per-epoch training progress in the Keras style: a live bar on a terminal, one line per epoch
-// otherwise (see shared/REFERENCE.md B2).
+// otherwise (Keras's progbar: verbose 0 silent, 1 a live bar, 2 one line per epoch).
 #pragma once
 
 #include <chrono>

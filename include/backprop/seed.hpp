@@ -1,4 +1,4 @@
-// The seed's worked example (shared/seed/000_105cca74cb156820.txt): a 2-2-2 sigmoid network.
+// The seed's worked example (docs/tutorial/worked-example.txt): a 2-2-2 sigmoid network.
 #pragma once
 
 #include "backprop/matrix.hpp"

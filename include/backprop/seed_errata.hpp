@@ -1,4 +1,4 @@
-// Every number the seed (shared/seed/000_105cca74cb156820.txt) prints, next to what its own
+// Every number the seed (docs/tutorial/worked-example.txt) prints, next to what its own
 // equations give (computed live by the library) and, for those that do not follow, the computation
 // that does produce the printed value. The human write-up is docs/seed-errata.md.
 #pragma once

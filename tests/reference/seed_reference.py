@@ -2,7 +2,7 @@
 """Independent reference values for tests/test_seed.cpp (the seed's worked example).
 
 Recomputes, with Python's decimal module at 50 digits and without any of our code, every value
-the seed (shared/seed/000_105cca74cb156820.txt) prints:
+the seed (docs/tutorial/worked-example.txt) prints:
   - what the seed's own equations give at full precision ("equations"), and
   - for the printed values that do not follow from that, the computation that does produce the
     printed value ("reproduction"): the seed's rounded intermediates, the layer-wise update order,
