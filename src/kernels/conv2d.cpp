@@ -1,0 +1,265 @@
+// Conv2D kernels. float: im2col lowering + our sgemm (src/kernels/gemm.cpp); double: the direct
+// reference loop (it serves gradient checks, not speed).
+#include "kernels/conv2d.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+
+#include "thread_pool.hpp"
+
+namespace bp::kernels {
+
+namespace {
+
+using Index = std::ptrdiff_t;
+inline Index si(std::size_t v) { return static_cast<Index>(v); }
+inline std::size_t uz(Index v) { return static_cast<std::size_t>(v); }
+
+// The input coordinate of output position o at kernel tap k: o*stride + k*dil - pad (may lie in
+// the padding: < 0 or >= size).
+inline Index in_coord(std::size_t o, std::size_t k, std::size_t stride, std::size_t dil,
+                      std::size_t pad) {
+  return si(o * stride + k * dil) - si(pad);
+}
+
+// The output columns [lo, hi) whose input column ow*stride + off lies inside [0, W).
+struct Span {
+  std::size_t lo, hi;
+};
+Span valid_span(Index off, std::size_t stride, std::size_t W, std::size_t OW) {
+  const Index st = si(stride);
+  const Index lo = off >= 0 ? 0 : (-off + st - 1) / st;
+  const Index hi = si(W) - off <= 0 ? 0 : (si(W) - off - 1) / st + 1;
+  const std::size_t l = std::min(uz(lo), OW), h = std::min(uz(std::max<Index>(hi, 0)), OW);
+  return {l, std::max(l, h)};
+}
+
+// A 1x1 kernel with stride 1 and no padding: the lowered matrix is x_n itself.
+bool is_pointwise(const Conv2dShape& s) {
+  return s.KH == 1 && s.KW == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+         s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
+}
+
+// Calls f(row, c, i, j, oh, ih, span, off) for every row (c, i, j) of the lowered matrix and
+// every output row oh whose input row ih lies inside the image (rows in the padding are skipped:
+// the caller handles them), with the valid output columns `span` and off = j*dw - pad_left.
+template <class F>
+void for_each_segment(const Conv2dShape& s, F&& f) {
+  const std::size_t OH = s.OH(), OW = s.OW();
+  for (std::size_t c = 0; c < s.C; ++c)
+    for (std::size_t i = 0; i < s.KH; ++i)
+      for (std::size_t j = 0; j < s.KW; ++j) {
+        const std::size_t row = (c * s.KH + i) * s.KW + j;
+        const Index off = si(j * s.dil_w) - si(s.pad_left);
+        const Span span = valid_span(off, s.stride_w, s.W, OW);
+        for (std::size_t oh = 0; oh < OH; ++oh) {
+          const Index ih = in_coord(oh, i, s.stride_h, s.dil_h, s.pad_top);
+          f(row, c, oh, ih, span, off);
+        }
+      }
+}
+
+}  // namespace
+
+void im2col(float* col, const float* x_n, const Conv2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), H = s.H, W = s.W, sw = s.stride_w;
+  for_each_segment(s, [&](std::size_t row, std::size_t c, std::size_t oh, Index ih, Span span,
+                          Index off) {
+    float* dst = col + (row * OH + oh) * OW;
+    if (ih < 0 || ih >= si(H)) {
+      std::fill(dst, dst + OW, 0.0f);
+      return;
+    }
+    const float* src = x_n + (c * H + uz(ih)) * W;
+    std::fill(dst, dst + span.lo, 0.0f);
+    if (sw == 1) {
+      const float* from = src + (si(span.lo) + off);
+      std::copy(from, from + (span.hi - span.lo), dst + span.lo);
+    } else {
+      for (std::size_t ow = span.lo; ow < span.hi; ++ow) dst[ow] = src[uz(si(ow * sw) + off)];
+    }
+    std::fill(dst + span.hi, dst + OW, 0.0f);
+  });
+}
+
+void col2im(float* dx_n, const float* dcol, const Conv2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), H = s.H, W = s.W, sw = s.stride_w;
+  std::fill(dx_n, dx_n + s.C * H * W, 0.0f);
+  for_each_segment(s, [&](std::size_t row, std::size_t c, std::size_t oh, Index ih, Span span,
+                          Index off) {
+    if (ih < 0 || ih >= si(H)) return;
+    const float* src = dcol + (row * OH + oh) * OW;
+    float* dst = dx_n + (c * H + uz(ih)) * W;
+    if (sw == 1) {
+      float* to = dst + (si(span.lo) + off);
+      for (std::size_t ow = span.lo; ow < span.hi; ++ow) to[ow - span.lo] += src[ow];
+    } else {
+      for (std::size_t ow = span.lo; ow < span.hi; ++ow) dst[uz(si(ow * sw) + off)] += src[ow];
+    }
+  });
+}
+
+// ---- reference ------------------------------------------------------------------------------
+
+template <class T>
+void conv2d_forward_ref(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW();
+  for (std::size_t n = 0; n < s.N; ++n)
+    for (std::size_t o = 0; o < s.OC; ++o)
+      for (std::size_t oh = 0; oh < OH; ++oh)
+        for (std::size_t ow = 0; ow < OW; ++ow) {
+          T acc = T(0);
+          for (std::size_t c = 0; c < s.C; ++c)
+            for (std::size_t i = 0; i < s.KH; ++i) {
+              const Index ih = in_coord(oh, i, s.stride_h, s.dil_h, s.pad_top);
+              if (ih < 0 || ih >= si(s.H)) continue;
+              for (std::size_t j = 0; j < s.KW; ++j) {
+                const Index iw = in_coord(ow, j, s.stride_w, s.dil_w, s.pad_left);
+                if (iw < 0 || iw >= si(s.W)) continue;
+                acc += w[((o * s.C + c) * s.KH + i) * s.KW + j] *
+                       x[((n * s.C + c) * s.H + uz(ih)) * s.W + uz(iw)];
+              }
+            }
+          y[((n * s.OC + o) * OH + oh) * OW + ow] = bias ? acc + bias[o] : acc;
+        }
+}
+
+template <class T>
+void conv2d_backward_ref(T* dx, T* dw, T* dbias, const T* dy, const T* x, const T* w,
+                         const Conv2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW();
+  if (dx) std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
+  for (std::size_t n = 0; n < s.N; ++n)
+    for (std::size_t o = 0; o < s.OC; ++o)
+      for (std::size_t oh = 0; oh < OH; ++oh)
+        for (std::size_t ow = 0; ow < OW; ++ow) {
+          const T g = dy[((n * s.OC + o) * OH + oh) * OW + ow];
+          if (dbias) dbias[o] += g;
+          for (std::size_t c = 0; c < s.C; ++c)
+            for (std::size_t i = 0; i < s.KH; ++i) {
+              const Index ih = in_coord(oh, i, s.stride_h, s.dil_h, s.pad_top);
+              if (ih < 0 || ih >= si(s.H)) continue;
+              for (std::size_t j = 0; j < s.KW; ++j) {
+                const Index iw = in_coord(ow, j, s.stride_w, s.dil_w, s.pad_left);
+                if (iw < 0 || iw >= si(s.W)) continue;
+                const std::size_t wi = ((o * s.C + c) * s.KH + i) * s.KW + j;
+                const std::size_t xi = ((n * s.C + c) * s.H + uz(ih)) * s.W + uz(iw);
+                if (dw) dw[wi] += g * x[xi];
+                if (dx) dx[xi] += g * w[wi];
+              }
+            }
+        }
+}
+
+// ---- fast path --------------------------------------------------------------------------------
+
+template <class T>
+std::size_t conv2d_scratch_size(const Conv2dShape& s, std::size_t threads) {
+  if constexpr (std::is_same_v<T, float>)
+    return std::max<std::size_t>(1, threads) * s.col_rows() * s.OH() * s.OW();
+  else
+    return 0;
+}
+
+namespace {
+
+// Samples split across min(threads, N) parts, each with its own lowered matrix in the scratch;
+// with one part, the sgemm inside gets the threads instead (bit-identical either way).
+template <class F>
+void over_samples(std::size_t N, std::size_t threads, std::size_t col_size, float* scratch, F&& f) {
+  threads = std::max<std::size_t>(1, threads);
+  const std::size_t parts = std::min(threads, N);
+  const std::size_t gemm_threads = parts == 1 ? threads : 1;
+  detail::parallel_parts(parts, [&](std::size_t p) {
+    const detail::Range r = detail::part_range(N, parts, p, 1);
+    for (std::size_t n = r.begin; n < r.end; ++n) f(n, scratch + p * col_size, gemm_threads);
+  });
+}
+
+void forward_float(float* y, const float* x, const float* w, const float* bias,
+                   const Conv2dShape& s, float* scratch, std::size_t threads, GemmIsa isa) {
+  const std::size_t OHW = s.OH() * s.OW(), K = s.col_rows(), in_size = s.C * s.H * s.W;
+  const bool pointwise = is_pointwise(s);
+  over_samples(s.N, threads, K * OHW, scratch, [&](std::size_t n, float* col, std::size_t gt) {
+    const float* x_n = x + n * in_size;
+    float* y_n = y + n * s.OC * OHW;
+    if (!pointwise) im2col(col, x_n, s);
+    if (bias)
+      for (std::size_t o = 0; o < s.OC; ++o) std::fill(y_n + o * OHW, y_n + (o + 1) * OHW, bias[o]);
+    sgemm_with(isa, false, false, s.OC, OHW, K, 1.0f, w, K, pointwise ? x_n : col, OHW,
+               bias ? 1.0f : 0.0f, y_n, OHW, gt);
+  });
+}
+
+void backward_float(float* dx, float* dw, float* dbias, const float* dy, const float* x,
+                    const float* w, const Conv2dShape& s, float* scratch, std::size_t threads,
+                    GemmIsa isa) {
+  const std::size_t OHW = s.OH() * s.OW(), K = s.col_rows(), in_size = s.C * s.H * s.W;
+  const std::size_t out_size = s.OC * OHW;
+  const bool pointwise = is_pointwise(s);
+  if (dbias)
+    for (std::size_t n = 0; n < s.N; ++n)
+      for (std::size_t o = 0; o < s.OC; ++o) {
+        const float* g = dy + n * out_size + o * OHW;
+        float acc = 0.0f;
+        for (std::size_t k = 0; k < OHW; ++k) acc += g[k];
+        dbias[o] += acc;
+      }
+  if (dw)  // dw += dy_n · col_nᵀ, sample after sample; sgemm splits dw across the threads
+    for (std::size_t n = 0; n < s.N; ++n) {
+      const float* x_n = x + n * in_size;
+      if (!pointwise) im2col(scratch, x_n, s);
+      sgemm_with(isa, false, true, s.OC, K, OHW, 1.0f, dy + n * out_size, OHW,
+                 pointwise ? x_n : scratch, OHW, 1.0f, dw, K, threads);
+    }
+  if (dx)  // dcol = wᵀ · dy_n, then col2im
+    over_samples(s.N, threads, K * OHW, scratch, [&](std::size_t n, float* dcol, std::size_t gt) {
+      float* dx_n = dx + n * in_size;
+      sgemm_with(isa, true, false, K, OHW, s.OC, 1.0f, w, K, dy + n * out_size, OHW, 0.0f,
+                 pointwise ? dx_n : dcol, OHW, gt);
+      if (!pointwise) col2im(dx_n, dcol, s);
+    });
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s, T* scratch,
+                    std::size_t threads, GemmIsa isa) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (s.N == 0 || s.OH() == 0 || s.OW() == 0 || s.OC == 0) return;
+    forward_float(y, x, w, bias, s, scratch, threads, isa);
+  } else {
+    (void)scratch, (void)threads, (void)isa;
+    conv2d_forward_ref(y, x, w, bias, s);
+  }
+}
+
+template <class T>
+void conv2d_backward(T* dx, T* dw, T* dbias, const T* dy, const T* x, const T* w,
+                     const Conv2dShape& s, T* scratch, std::size_t threads, GemmIsa isa) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (s.OH() == 0 || s.OW() == 0 || s.OC == 0 || s.col_rows() == 0)
+      return conv2d_backward_ref(dx, dw, dbias, dy, x, w, s);  // nothing to sum: dx = 0
+    backward_float(dx, dw, dbias, dy, x, w, s, scratch, threads, isa);
+  } else {
+    (void)scratch, (void)threads, (void)isa;
+    conv2d_backward_ref(dx, dw, dbias, dy, x, w, s);
+  }
+}
+
+#define BP_INSTANTIATE(T)                                                                          \
+  template void conv2d_forward_ref<T>(T*, const T*, const T*, const T*, const Conv2dShape&);      \
+  template void conv2d_backward_ref<T>(T*, T*, T*, const T*, const T*, const T*,                 \
+                                       const Conv2dShape&);                                       \
+  template std::size_t conv2d_scratch_size<T>(const Conv2dShape&, std::size_t);                   \
+  template void conv2d_forward<T>(T*, const T*, const T*, const T*, const Conv2dShape&, T*,      \
+                                  std::size_t, GemmIsa);                                          \
+  template void conv2d_backward<T>(T*, T*, T*, const T*, const T*, const T*, const Conv2dShape&, \
+                                   T*, std::size_t, GemmIsa);
+BP_INSTANTIATE(float)
+BP_INSTANTIATE(double)
+#undef BP_INSTANTIATE
+
+}  // namespace bp::kernels
