@@ -157,7 +157,8 @@ void conv2d_backward_ref(T* dx, T* dw, T* dbias, const T* dy, const T* x, const 
 template <class T>
 std::size_t conv2d_scratch_size(const Conv2dShape& s, std::size_t threads) {
   if constexpr (std::is_same_v<T, float>)
-    return std::max<std::size_t>(1, threads) * s.col_rows() * s.OH() * s.OW();
+    return std::max<std::size_t>(1, threads) * s.col_rows() * s.OH() * s.OW() +
+           (s.col_rows() < s.OC ? s.col_rows() * s.OC : 0);
   else
     return 0;
 }
@@ -192,6 +193,47 @@ void forward_float(float* y, const float* x, const float* w, const float* bias,
   });
 }
 
+// sum of g[0..n) in a fixed order that vectorises: 16 running sums (lane j takes k = j mod 16),
+// then the tail into the lanes, then the lanes added pairwise. (One running sum would be a chain of
+// dependent additions, 4 cycles each.)
+float plane_sum(const float* g, std::size_t n) {
+  constexpr std::size_t kLanes = 16;
+  float lane[kLanes] = {};
+  std::size_t k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (std::size_t j = 0; j < kLanes; ++j) lane[j] += g[k + j];
+  for (std::size_t j = 0; k + j < n; ++j) lane[j] += g[k + j];
+  for (std::size_t width = kLanes / 2; width > 0; width /= 2)
+    for (std::size_t j = 0; j < width; ++j) lane[j] += lane[j + width];
+  return lane[0];
+}
+
+// dw += sum_n dy_n · col_nᵀ, sample after sample; sgemm splits each product across the threads.
+// With fewer rows C KH KW than output channels (a first layer: 9 x 32), the product is computed
+// transposed, colᵀ-major, dwᵀ = sum_n col_n · dy_nᵀ (C KH KW, OC), into a zeroed part of the
+// scratch and added to dw at the end: sgemm's tiles are wide (32 columns for AVX-512), so the
+// narrow side belongs in the rows.
+void weight_gradient(float* dw, const float* dy, const float* x, const Conv2dShape& s,
+                     float* scratch, std::size_t threads, GemmIsa isa) {
+  const std::size_t OHW = s.OH() * s.OW(), K = s.col_rows(), OC = s.OC;
+  const bool pointwise = is_pointwise(s), transposed = K < OC;
+  float* acc = scratch + std::max<std::size_t>(1, threads) * K * OHW;  // (K, OC)
+  if (transposed) std::fill(acc, acc + K * OC, 0.0f);
+  for (std::size_t n = 0; n < s.N; ++n) {
+    const float* x_n = x + n * s.C * s.H * s.W;
+    const float* dy_n = dy + n * OC * OHW;
+    if (!pointwise) im2col(scratch, x_n, s);
+    const float* col = pointwise ? x_n : scratch;
+    if (transposed)
+      sgemm_with(isa, false, true, K, OC, OHW, 1.0f, col, OHW, dy_n, OHW, 1.0f, acc, OC, threads);
+    else
+      sgemm_with(isa, false, true, OC, K, OHW, 1.0f, dy_n, OHW, col, OHW, 1.0f, dw, K, threads);
+  }
+  if (transposed)
+    for (std::size_t o = 0; o < OC; ++o)
+      for (std::size_t k = 0; k < K; ++k) dw[o * K + k] += acc[k * OC + o];
+}
+
 void backward_float(float* dx, float* dw, float* dbias, const float* dy, const float* x,
                     const float* w, const Conv2dShape& s, float* scratch, std::size_t threads,
                     GemmIsa isa) {
@@ -201,18 +243,9 @@ void backward_float(float* dx, float* dw, float* dbias, const float* dy, const f
   if (dbias)
     for (std::size_t n = 0; n < s.N; ++n)
       for (std::size_t o = 0; o < s.OC; ++o) {
-        const float* g = dy + n * out_size + o * OHW;
-        float acc = 0.0f;
-        for (std::size_t k = 0; k < OHW; ++k) acc += g[k];
-        dbias[o] += acc;
+        dbias[o] += plane_sum(dy + n * out_size + o * OHW, OHW);
       }
-  if (dw)  // dw += dy_n · col_nᵀ, sample after sample; sgemm splits dw across the threads
-    for (std::size_t n = 0; n < s.N; ++n) {
-      const float* x_n = x + n * in_size;
-      if (!pointwise) im2col(scratch, x_n, s);
-      sgemm_with(isa, false, true, s.OC, K, OHW, 1.0f, dy + n * out_size, OHW,
-                 pointwise ? x_n : scratch, OHW, 1.0f, dw, K, threads);
-    }
+  if (dw) weight_gradient(dw, dy, x, s, scratch, threads, isa);
   if (dx)  // dcol = wᵀ · dy_n, then col2im
     over_samples(s.N, threads, K * OHW, scratch, [&](std::size_t n, float* dcol, std::size_t gt) {
       float* dx_n = dx + n * in_size;

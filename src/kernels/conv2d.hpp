@@ -51,9 +51,10 @@ void conv2d_backward_ref(T* dx, T* dw, T* dbias, const T* dy, const T* x, const 
                          const Conv2dShape& s);
 
 /// Scratch (in elements of T) that conv2d_forward and conv2d_backward need for these shapes when
-/// called with at most `threads` threads: one lowered matrix (C KH KW, OH OW) per thread for float
-/// (none for a 1x1, stride-1, unpadded float convolution's forward, but the same size is asked for
-/// simplicity), 0 for double. The caller allocates it once, outside the training loop.
+/// called with at most `threads` threads: for float, one lowered matrix (C KH KW, OH OW) per
+/// thread, plus C KH KW x OC for the transposed weight gradient when C KH KW < OC (a 1x1, stride-1,
+/// unpadded convolution uses less, but the same size is asked for simplicity); 0 for double.
+/// The caller allocates it once, outside the training loop.
 template <class T>
 std::size_t conv2d_scratch_size(const Conv2dShape& s, std::size_t threads);
 
@@ -72,6 +73,8 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dSha
 ///       samples split across the threads as in forward.
 ///   dw: samples in order n = 0, 1, ..: im2col of x_n, then dw += dy_n · colᵀ (sgemm with
 ///       beta = 1), the sgemm itself split across the threads in whole tiles (bit-identical).
+///       When C KH KW < OC, dwᵀ = sum_n col · dy_nᵀ is summed in the scratch instead and then
+///       added to dw (sgemm's tiles are wide: the narrow side goes in the rows).
 ///   dbias: per channel, the sum over (oh, ow) of each sample, added in sample order.
 /// dx, dw and dbias are bit-identical for any thread count.
 template <class T>

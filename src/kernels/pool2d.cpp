@@ -60,22 +60,53 @@ void max_plane(T* y, std::uint32_t* idx, const T* x, const Pool2dShape& s) {
     }
 }
 
-// 2x2 windows, stride 2, no padding: every window lies inside the image.
+// 2x2 windows, stride 2, no padding: every window lies inside the image. Branch-free (the
+// comparisons of random data would mispredict half the time): the same rule, as selects.
 template <class T>
 void max_plane_2x2(T* y, std::uint32_t* idx, const T* x, const Pool2dShape& s) {
   const std::size_t OH = s.OH(), OW = s.OW(), W = s.W;
   for (std::size_t oh = 0; oh < OH; ++oh) {
     const T* r0 = x + 2 * oh * W;
     const T* r1 = r0 + W;
+    const auto base = static_cast<std::uint32_t>(2 * oh * W), below = static_cast<std::uint32_t>(W);
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const std::size_t w = 2 * ow;
+      const auto at0 = base + static_cast<std::uint32_t>(w);
       T m = r0[w];
-      std::size_t at = 2 * oh * W + w;
-      if (takes_max(r0[w + 1], m)) m = r0[w + 1], at = 2 * oh * W + w + 1;
-      if (takes_max(r1[w], m)) m = r1[w], at = (2 * oh + 1) * W + w;
-      if (takes_max(r1[w + 1], m)) m = r1[w + 1], at = (2 * oh + 1) * W + w + 1;
+      std::uint32_t at = at0;
+      const T v1 = r0[w + 1], v2 = r1[w], v3 = r1[w + 1];
+      const bool t1 = takes_max(v1, m);
+      m = t1 ? v1 : m, at = t1 ? at0 + 1 : at;
+      const bool t2 = takes_max(v2, m);
+      m = t2 ? v2 : m, at = t2 ? at0 + below : at;
+      const bool t3 = takes_max(v3, m);
+      m = t3 ? v3 : m, at = t3 ? at0 + below + 1 : at;
       y[oh * OW + ow] = m;
-      idx[oh * OW + ow] = static_cast<std::uint32_t>(at);
+      idx[oh * OW + ow] = at;
+    }
+  }
+}
+
+// Its backward: the windows tile the image (but for an odd last row or column, zeroed first), so
+// every covered element is written once, T(0) + dy or 0, with no pass that zeroes dx before.
+// (T(0) + dy, not dy: the reference adds dy to a zero, which turns -0 into +0.)
+template <class T>
+void max_back_plane_2x2(T* dx, const T* dy, const std::uint32_t* idx, const Pool2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), W = s.W;
+  if (s.H % 2 || W % 2) std::fill(dx, dx + s.H * W, T(0));
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    T* r0 = dx + 2 * oh * W;
+    T* r1 = r0 + W;
+    const auto base = static_cast<std::uint32_t>(2 * oh * W), below = static_cast<std::uint32_t>(W);
+    for (std::size_t ow = 0; ow < OW; ++ow) {
+      const std::size_t w = 2 * ow;
+      const auto at0 = base + static_cast<std::uint32_t>(w);
+      const std::uint32_t at = idx[oh * OW + ow];
+      const T g = T(0) + dy[oh * OW + ow];
+      r0[w] = at == at0 ? g : T(0);
+      r0[w + 1] = at == at0 + 1 ? g : T(0);
+      r1[w] = at == at0 + below ? g : T(0);
+      r1[w + 1] = at == at0 + below + 1 ? g : T(0);
     }
   }
 }
@@ -121,6 +152,11 @@ void avg_back_plane(T* dx, const T* dy, const Pool2dShape& s, bool include_pad) 
     }
 }
 
+bool is_2x2(const Pool2dShape& s) {
+  return s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_top == 0 &&
+         s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
+}
+
 // f(plane) for every (n, c) plane, the planes split across up to `threads` parts.
 template <class F>
 void over_planes(const Pool2dShape& s, std::size_t threads, F&& f) {
@@ -144,8 +180,7 @@ template <class T>
 void maxpool2d_forward(T* y, std::uint32_t* argmax, const T* x, const Pool2dShape& s,
                        std::size_t threads) {
   const std::size_t in = s.H * s.W, out = s.OH() * s.OW();
-  const bool two = s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 &&
-                   s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
+  const bool two = is_2x2(s);
   over_planes(s, threads, [&](std::size_t k) {
     if (two)
       max_plane_2x2(y + k * out, argmax + k * out, x + k * in, s);
@@ -165,8 +200,13 @@ template <class T>
 void maxpool2d_backward(T* dx, const T* dy, const std::uint32_t* argmax, const Pool2dShape& s,
                         std::size_t threads) {
   const std::size_t in = s.H * s.W, out = s.OH() * s.OW();
-  over_planes(s, threads,
-              [&](std::size_t k) { max_back_plane(dx + k * in, dy + k * out, argmax + k * out, s); });
+  const bool two = is_2x2(s);
+  over_planes(s, threads, [&](std::size_t k) {
+    if (two)
+      max_back_plane_2x2(dx + k * in, dy + k * out, argmax + k * out, s);
+    else
+      max_back_plane(dx + k * in, dy + k * out, argmax + k * out, s);
+  });
 }
 
 template <class T>
