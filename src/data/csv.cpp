@@ -144,10 +144,10 @@ void CsvOptions::validate() const {
                      "' must be ',', '\\t' or ';'");
   if (!features_only && task == Task::kRegression && target_names.empty() && target_columns == 0)
     throw UsageError("CsvOptions: target_columns = 0 must be >= 1");
-  const bool by_position_without_header = !feature_names.empty();  // names then apply only to a header
-  if (header == Header::kNo && !label_name.empty() && task == Task::kClassification && !by_position_without_header)
+  const bool for_model = !feature_names.empty();  // a model's names apply only to a file with a header
+  if (header == Header::kNo && !label_name.empty() && task == Task::kClassification && !for_model)
     throw UsageError("CsvOptions: label_name = '" + label_name + "' needs a header row");
-  if (header == Header::kNo && !target_names.empty() && task == Task::kRegression && !by_position_without_header)
+  if (header == Header::kNo && !target_names.empty() && task == Task::kRegression && !for_model)
     throw UsageError("CsvOptions: target_names need a header row");
 }
 
@@ -194,7 +194,7 @@ std::string delimiter_hint(std::string_view text, char delim) {
   for (const char d : {';', '\t', ','}) {
     if (d == delim || text.find(d) == std::string_view::npos) continue;
     std::string hint = "; it holds " + delimiter_name(d) + ": if the file is " + delimiter_name(d) +
-                       "-delimited, give that delimiter (--delimiter " + (d == '\t' ? "tab" : "'" + std::string(1, d) + "'") + ")";
+                       "-delimited, give that delimiter (--delimiter " + delimiter_name(d) + ")";
     if (d == ';' && delim == ',')
       hint += "; decimal commas (1,5) are not supported: convert them to decimal points (1.5) first";
     return hint;
@@ -503,7 +503,6 @@ Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptio
     }
     d = Dataset::classification(I, std::move(x), std::move(labels), std::move(names));
   }
-  if (options.features_only) layout.names.label.clear(), layout.names.label_index = -1;
   d.set_columns(std::move(layout.names));
   return d;
 }
