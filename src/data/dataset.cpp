@@ -126,6 +126,18 @@ Dataset Dataset::unlabelled_of(std::size_t I, V features) {
   return d;
 }
 
+void Dataset::set_columns(ColumnNames columns) {
+  if (!columns.features.empty() && columns.features.size() != i_)
+    throw UsageError("Dataset: " + std::to_string(columns.features.size()) + " feature names for " +
+                     std::to_string(i_) + " features");
+  if (!columns.targets.empty() && (task_ != Task::kRegression || columns.targets.size() != k_))
+    throw UsageError("Dataset: " + std::to_string(columns.targets.size()) + " target names for " +
+                     std::to_string(target_width()) + (task_ == Task::kRegression ? " targets" : " classes"));
+  if ((!columns.label.empty() || columns.label_index >= 0) && task_ != Task::kClassification)
+    throw UsageError("Dataset: a label column for regression data");
+  columns_ = std::move(columns);
+}
+
 namespace {
 void check_rows(std::span<const std::size_t> rows, std::size_t n) {
   for (const std::size_t r : rows)  // all checked first, so the error does not depend on threads
@@ -196,6 +208,7 @@ Dataset Dataset::subset(std::span<const std::size_t> rows) const {
   d.task_ = task_;
   d.class_names_ = class_names_;
   d.k_ = k_;
+  d.columns_ = columns_;
   if (type_ == FeatureType::kU8)
     d.u8_.reserve(rows.size() * i_);
   else

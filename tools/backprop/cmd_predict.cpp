@@ -56,7 +56,7 @@ int run_predict(Json cfg) {
   if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
   set_num_threads(static_cast<std::size_t>(threads));
   Model<float> m = load_model<float>(cfg["model"].get<std::string>());
-  const Dataset ds = load_features(cfg, input, m.net.in());
+  const Dataset ds = load_features(cfg, input, m.net.in(), m.info.columns);
   const Scaler scaler = to_scaler(m.info.preprocessing);
   const bool classify = !m.info.class_names.empty();
   const bool probs = cfg["probabilities"].get<bool>();
@@ -70,7 +70,9 @@ int run_predict(Json cfg) {
       if (probs)
         for (const auto& c : m.info.class_names) out << ',' << csv_field("p(" + c + ")");
     } else {
-      for (std::size_t o = 0; o < m.net.out(); ++o) out << ",y" << o + 1;
+      const auto& targets = m.info.columns.targets;  // the training data's target columns
+      for (std::size_t o = 0; o < m.net.out(); ++o)
+        out << ',' << (targets.empty() ? "y" + std::to_string(o + 1) : csv_field(targets[o]));
     }
     out << '\n';
   }
@@ -127,7 +129,7 @@ void register_predict(CLI::App& app, Run& run) {
   cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
   std::map<std::string, std::string> help = {
       {"model", "The model file"},
-      {"input", "Features: CSV (a label column, if present, is ignored), IDX images, NPY, or FANN data"},
+      {"input", "Features: CSV (matched to the model's columns by header name; other columns are ignored), IDX images, NPY, or FANN data"},
       {"format", "Input format: auto (by file name), csv, idx, npy, fann"},
       {"header", "CSV header row: auto, yes, no"},
       {"delimiter", "CSV delimiter: ',', ';' or tab"},

@@ -429,6 +429,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   if (train_set.is_classification()) info.class_names = train_set.class_names();
   info.seed = seed;
   info.config_json = cfg.dump();
+  info.columns = train_set.columns();  // predict and evaluate match columns by these names
   const DataFingerprint train_fp = fingerprint(train_set), val_fp = fingerprint(val_set);
   if (ck) {  // continue the checkpoint's run: its data, weights, optimizer and schedule state
     check_same_data(ck->train_data, train_fp, "training data", resume_path);
@@ -532,11 +533,10 @@ void register_train(CLI::App& app, Run& run) {
       std::string bytes;
       if (!resume->empty()) {
         bytes = read_file(*resume);
-        // The precision comes from the checkpoint unless given (its header's scalar size).
-        if (!flags->given("precision") && is_checkpoint(bytes) && bytes.size() >= 16) {
-          const unsigned char s = static_cast<unsigned char>(bytes[12]);
-          if (s == 4 || s == 8) cfg["precision"] = s == 4 ? "float" : "double";
-        }
+        // The precision comes from the checkpoint unless given (its scalar size, read after its
+        // checksum: a damaged byte is reported as corruption, not as a precision to resume with).
+        if (!flags->given("precision"))
+          cfg["precision"] = checkpoint_scalar_size(bytes, *resume) == 4 ? "float" : "double";
       }
       const std::string precision = cfg["precision"].get<std::string>();
       if (precision == "float") return run_train_as<float>(cfg, *flags, *resume, bytes);

@@ -19,6 +19,17 @@ enum class Task {
   kRegression,      ///< K real targets per sample
 };
 
+/// The names of a dataset's columns, from a CSV header: what a model records so that later data
+/// can be matched by name (include/backprop/model.hpp). Empty for headerless CSV, IDX, NPY and FANN.
+struct ColumnNames {
+  std::vector<std::string> features;  ///< one per feature, in feature order; or empty
+  std::string label;                  ///< classification: the label column's header name, or empty
+  long label_index = -1;              ///< classification: its 0-based column in the file; -1 = none
+  std::vector<std::string> targets;   ///< regression: one per target, in target order; or empty
+  bool empty() const noexcept { return features.empty() && label.empty() && label_index < 0 && targets.empty(); }
+  friend bool operator==(const ColumnNames&, const ColumnNames&) = default;
+};
+
 /// How the features are stored. uint8 sources (IDX, NPY |u1) stay uint8, so Fashion-MNIST's
 /// 60000x784 features take 47 MB instead of 188 MB; everything else is float32.
 enum class FeatureType { kU8, kF32 };
@@ -75,6 +86,12 @@ class Dataset {
   /// Regression targets (N, K) row-major (empty for classification).
   std::span<const float> targets() const noexcept { return targets_; }
 
+  /// The column names the loader found (empty when the source has none).
+  const ColumnNames& columns() const noexcept { return columns_; }
+  /// Sets them. Throws UsageError when features (targets) is neither empty nor one per feature
+  /// (regression target), or a label or label index is given for regression data.
+  void set_columns(ColumnNames columns);
+
   /// Fills a batch: x becomes (nb, I) with the raw feature values converted to T (no scaling);
   /// y becomes (nb, target_width()), one-hot for classification or the regression targets.
   /// nb = rows.size(). Resizes x and y, which allocates only when their shape changes.
@@ -121,6 +138,7 @@ class Dataset {
   std::vector<std::string> class_names_;
   std::size_t k_ = 0;
   std::vector<float> targets_;
+  ColumnNames columns_;
 };
 
 struct Dataset::Split {
