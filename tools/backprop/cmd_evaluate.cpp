@@ -48,7 +48,8 @@ int run_evaluate(Json cfg) {
   const bool classify = !m.info.class_names.empty();
   if (classify) cfg["task"] = "classification";
   else cfg["task"] = "regression", cfg["targets"] = m.net.out();
-  const Dataset ds = load_dataset(cfg, data, cfg["test_labels"].get<std::string>(), m.info.class_names);
+  Dataset ds = load_dataset(cfg, data, cfg["test_labels"].get<std::string>(), m.info.class_names);
+  if (classify && ds.classes() == 2 && m.net.out() == 1) ds.use_single_binary_target();  // one sigmoid output
   const Scaler scaler = to_scaler(m.info.preprocessing);
   Json out;
   out["model"] = model_path;
