@@ -48,4 +48,4 @@ with open(os.path.join(here, "bad-config.json"), "w") as f:
     f.write('{"epochs": 3, "lerning_rate": 0.1}\n')
 with open(os.path.join(here, "blobs-config.json"), "w") as f:
     f.write('{"layers": [2, 8, 3], "activation": "tanh", "epochs": 40, "batch_size": "16", '
-            '"optimizer": "adam", "lr": 0.02, "seed": 7}\n')
+            '"optimizer": "adam", "lr": 0.02, "seed": 7, "early_stopping": "none"}\n')

@@ -21,7 +21,12 @@ bool is_regression_loss(const std::string& name) {
 
 std::string format_of(const Json& cfg, const std::string& path) {
   const std::string f = cfg["format"].get<std::string>();
-  return f == "auto" ? detect_feature_format(path) : f;
+  if (f != "auto") return f;
+  try {
+    return detect_feature_format(path);
+  } catch (const Error&) {
+    return "";  // load_dataset says what is wrong: a missing file first, then the name
+  }
 }
 
 // load_dataset for `task`. A regression target picked by --label-column in a CSV file is read as

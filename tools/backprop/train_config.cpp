@@ -166,10 +166,13 @@ void merge_config_text(const std::string& text, const std::string& name, const J
   if (!file.is_object()) throw ConfigError(name + ": expected a JSON object, found " + type_name(file));
   for (const auto& [key, value] : file.items()) {
     if (!defaults.contains(key)) throw ConfigError(name + ": unknown key '" + key + "' (see --print-config)");
-    if (!compatible(defaults[key], value) && !(is_sizes_key(key) && is_size_list(value)) &&
-        !(is_count_key(key) && (value.is_number_integer() || value.is_number_unsigned())))
+    if (is_count_key(key)) {
+      if (!value.is_number_integer() && !value.is_number_unsigned() && value != "auto")
+        throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected an integer or \"auto\"");
+    } else if (!compatible(defaults[key], value) && !(is_sizes_key(key) && is_size_list(value))) {
       throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected " +
                         type_name(defaults[key]));
+    }
   }
   for (auto& [key, value] : file.items()) {  // every key checked: now apply them all
     cfg[key] = std::move(value);
