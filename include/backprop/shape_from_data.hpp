@@ -20,9 +20,9 @@ namespace bp {
 inline constexpr std::size_t kDefaultHiddenUnits = 100;
 
 struct ShapeRequest {
-  std::optional<std::vector<std::size_t>> layers;  ///< every size, inputs first; nullopt: from the data
-  std::optional<std::vector<std::size_t>> hidden;  ///< hidden sizes only; nullopt: the default (or layers')
-  std::optional<Loss> loss;                        ///< nullopt: the task's (see shape_from_data)
+  std::optional<std::vector<std::size_t>> layers = std::nullopt;  ///< every size, inputs first; nullopt: from the data
+  std::optional<std::vector<std::size_t>> hidden = std::nullopt;  ///< hidden sizes only; nullopt: the default (or layers')
+  std::optional<Loss> loss = std::nullopt;                        ///< nullopt: the task's (see shape_from_data)
 };
 
 struct NetworkShape {

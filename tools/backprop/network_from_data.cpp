@@ -99,7 +99,7 @@ std::string load_training_data(Json& cfg, Dataset& out) {
                        "); expected a regression loss (mse, half-sse) or --loss auto");
     out = labels_to_regression(out);
     cfg["task"] = "regression";
-    return "the labels are real numbers (e.g. " + *real + ")";
+    return "the labels are real numbers, e.g. " + *real;
   }
   cfg["task"] = "classification";
   return (task == "auto" ? "the labels are integers or names: " : "--task classification: ") + classes_phrase(out);
