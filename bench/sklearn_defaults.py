@@ -136,7 +136,7 @@ def main():
     for name, metric, ntr, nte, nf, nc, extra, ours, sk, sks in rows:
         o, a, b2 = median(ours), median(sk), median(sks)
         print("| %s | %d / %d | %d | %s | %s | %.4f | %.4f | %.4f | %+.4f | %s |"
-              % (name, ntr, nte, nf, nc, metric, o, a, b2, o - max(a, b2), " ".join(extra) or "none"))
+              % (name, ntr, nte, nf, nc, metric, o, a, b2, round(o - max(a, b2), 4) + 0.0, " ".join(extra) or "none"))
     print("\nmedian over seeds %s; per seed (ours):" % list(seeds))
     for name, _, _, _, _, _, _, ours, sk, sks in rows:
         print("  %-14s ours %s  MLP() %s  scaled %s" % (name, np.round(ours, 4).tolist(), np.round(sk, 4).tolist(),
