@@ -102,9 +102,11 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
     throw UsageError("model: preprocessing has " + std::to_string(pre.offset.size()) +
                      " offsets and " + std::to_string(pre.scale.size()) + " scales, expected " +
                      std::to_string(net.in()) + " each (one per input)");
-  if (!info.class_names.empty() && info.class_names.size() != net.out())
-    throw UsageError("model: " + std::to_string(info.class_names.size()) + " class names for " +
-                     std::to_string(net.out()) + " outputs");
+  // One name per output, or two names for one sigmoid output (class 1 when above 0.5).
+  const std::size_t C = info.class_names.size();
+  if (C != 0 && C != net.out() && !(C == 2 && net.out() == 1))
+    throw UsageError("model: " + std::to_string(C) + " class names for " + std::to_string(net.out()) +
+                     " outputs; expected one per output, or two for one output");
   const ColumnNames& cols = info.columns;
   if (!cols.features.empty() && cols.features.size() != net.in())
     throw UsageError("model: " + std::to_string(cols.features.size()) + " feature names for " +
@@ -315,8 +317,9 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   read_preprocessing(b, m.net.in(), m.info.preprocessing);
   const std::size_t at = b.pos();
   const auto C = b.get<std::uint32_t>("class count");
-  if (C != 0 && C != m.net.out())
-    b.fail(std::to_string(C) + " class names for " + std::to_string(m.net.out()) + " outputs", at);
+  if (C != 0 && C != m.net.out() && !(C == 2 && m.net.out() == 1))
+    b.fail(std::to_string(C) + " class names for " + std::to_string(m.net.out()) +
+               " outputs; expected one per output, or two for one output", at);
   for (std::uint32_t c = 0; c < C; ++c) m.info.class_names.push_back(get_name(b, "class name " + std::to_string(c + 1)));
   m.info.seed = b.get<std::uint64_t>("seed");
   m.info.config_json = b.get_str("config");

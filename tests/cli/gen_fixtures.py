@@ -69,4 +69,14 @@ with open(os.path.join(here, "bad-config.json"), "w") as f:
     f.write('{"epochs": 3, "lerning_rate": 0.1}\n')
 with open(os.path.join(here, "blobs-config.json"), "w") as f:
     f.write('{"layers": [2, 8, 3], "activation": "tanh", "epochs": 40, "batch_size": "16", '
-            '"optimizer": "adam", "lr": 0.02, "seed": 7}\n')
+            '"optimizer": "adam", "lr": 0.02, "seed": 7, "early_stopping": "none"}\n')
+
+# Two classes for the one-sigmoid-output path: two Gaussian blobs with string labels, a header,
+# and the label column first.
+with open(os.path.join(here, "two.csv"), "w") as f:
+    f.write("answer,u,v\n")
+    for i in range(200):
+        name, (cx, cy) = [("no", (-1.5, 0.0)), ("yes", (1.5, 0.5))][i % 2]
+        f.write(f"{name},{cx + rng.gauss(0, 0.8):.6f},{cy + rng.gauss(0, 0.8):.6f}\n")
+with open(os.path.join(here, "two-unlabelled.csv"), "w") as f:
+    f.write("u,v\n-1.4,0.1\n1.6,0.4\n")

@@ -85,10 +85,11 @@ int run_evaluate(Json cfg) {
   const bool classify = !m.info.class_names.empty();
   if (classify) cfg["task"] = "classification";
   else cfg["task"] = "regression", cfg["targets"] = m.net.out();
-  const Dataset ds = load_dataset(cfg, data, cfg["test_labels"].get<std::string>(), m.info.class_names, &m.info.columns);
+  Dataset ds = load_dataset(cfg, data, cfg["test_labels"].get<std::string>(), m.info.class_names, &m.info.columns);
   if (ds.features() != m.net.in())
     throw DataError(data + ": expected " + std::to_string(m.net.in()) + " features per sample (the model's input), found " +
                     std::to_string(ds.features()));
+  if (classify && ds.classes() == 2 && m.net.out() == 1) ds.use_single_binary_target();  // one sigmoid output
   const Scaler scaler = to_scaler(m.info.preprocessing);
   Json out;
   out["model"] = model_path;

@@ -66,7 +66,7 @@ Json data_defaults() {
   d["test"] = "";
   d["test_labels"] = "";
   d["format"] = "auto";
-  d["task"] = "classification";
+  d["task"] = "auto";
   d["label_column"] = "";
   d["targets"] = 1;
   d["header"] = "auto";
@@ -81,7 +81,7 @@ void add_data_help(std::map<std::string, std::string>& h) {
   h["test"] = "Test data, evaluated after training";
   h["test_labels"] = "Labels (IDX) or targets (NPY) of the test data";
   h["format"] = "Data format: auto (by file name), csv, idx, npy, fann";
-  h["task"] = "classification or regression";
+  h["task"] = "auto (regression for real-valued labels or a regression loss, else classification), classification or regression";
   h["label_column"] = "CSV label column: a header name or a 0-based index (negative from the end); default last";
   h["targets"] = "Regression: number of target columns (the last ones) or outputs";
   h["header"] = "CSV header row: auto, yes, no";

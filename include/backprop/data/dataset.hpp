@@ -77,8 +77,14 @@ class Dataset {
   bool is_classification() const noexcept { return task_ == Task::kClassification; }
   /// Number of classes (0 for regression).
   std::size_t classes() const noexcept { return class_names_.size(); }
-  /// Width of a target row: classes (one-hot) for classification, K for regression.
-  std::size_t target_width() const noexcept { return is_classification() ? classes() : k_; }
+  /// Width of a target row: classes (one-hot) for classification, K for regression; 1 for
+  /// two-class data set to one binary target (use_single_binary_target).
+  std::size_t target_width() const noexcept { return is_classification() ? (binary_ ? 1 : classes()) : k_; }
+  /// Two-class data for a network with one sigmoid output: the target row becomes one value, 0
+  /// for class 0 and 1 for class 1 (class-name order), instead of a one-hot pair. Subsets keep
+  /// it. Throws UsageError unless the data is classification with exactly 2 classes.
+  void use_single_binary_target();
+  bool single_binary_target() const noexcept { return binary_; }
   /// Class names, index = label (empty for regression).
   const std::vector<std::string>& class_names() const noexcept { return class_names_; }
   /// Labels (N), each < classes() (empty for regression).
@@ -136,6 +142,7 @@ class Dataset {
   Task task_ = Task::kClassification;
   std::vector<std::uint32_t> labels_;
   std::vector<std::string> class_names_;
+  bool binary_ = false;  // use_single_binary_target
   std::size_t k_ = 0;
   std::vector<float> targets_;
   ColumnNames columns_;
