@@ -34,48 +34,17 @@ char csv_delimiter(const Json& cfg) {
   throw UsageError("--delimiter '" + delim + "'; expected one character or 'tab'");
 }
 
-// A missing or unreadable file is NoInputError (exit 66) before its name or format is judged.
+const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+}  // namespace
+
 void require_readable(const std::string& path) {
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st)) throw NoInputError("cannot open '" + path + "': no such file");
   if (std::filesystem::is_directory(st)) throw NoInputError("cannot open '" + path + "': is a directory");
   if (!std::ifstream(path, std::ios::binary)) throw NoInputError("cannot open '" + path + "': permission denied");
-}
-
-const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
-}  // namespace
-
-Json data_defaults() {
-  Json d;
-  d["dataset"] = "";
-  d["train"] = "";
-  d["train_labels"] = "";
-  d["test"] = "";
-  d["test_labels"] = "";
-  d["format"] = "auto";
-  d["task"] = "classification";
-  d["label_column"] = "";
-  d["targets"] = 1;
-  d["header"] = "auto";
-  d["delimiter"] = ",";
-  return d;
-}
-
-void add_data_help(std::map<std::string, std::string>& h) {
-  h["dataset"] = "Named dataset: fashion-mnist (Debian's dataset-fashion-mnist) sets --train/--test";
-  h["train"] = "Training data: CSV, IDX images (plain or .gz), NPY features, or FANN .data";
-  h["train_labels"] = "Labels (IDX) or targets (NPY) of the training data";
-  h["test"] = "Test data, evaluated after training";
-  h["test_labels"] = "Labels (IDX) or targets (NPY) of the test data";
-  h["format"] = "Data format: auto (by file name), csv, idx, npy, fann";
-  h["task"] = "classification or regression";
-  h["label_column"] = "CSV label column: a header name or a 0-based index (negative from the end); default last";
-  h["targets"] = "Regression: number of target columns (the last ones) or outputs";
-  h["header"] = "CSV header row: auto, yes, no";
-  h["delimiter"] = "CSV delimiter: ',', ';' or tab";
 }
 
 void resolve_dataset_shortcut(Json& cfg) {
