@@ -40,6 +40,24 @@ std::string shown_default(const Json& value) {
   return s;
 }
 
+// The placeholder --help shows after a flag.
+const char* placeholder(Type t) {
+  switch (t) {
+    case Type::kBool: return "[BOOL]";
+    case Type::kInt: return "INT";
+    case Type::kNumber: return "NUMBER";
+    case Type::kChoice: return "NAME";
+    case Type::kInput:
+    case Type::kOutput: return "FILE";
+    case Type::kSizes: return "SIZES";
+    case Type::kBatch: return "N|full";
+    case Type::kEvery: return "N|Nsteps";
+    case Type::kColumn: return "NAME|INDEX";
+    case Type::kChar: return "CHAR";
+  }
+  return "TEXT";
+}
+
 }  // namespace
 
 ConfigFlags::ConfigFlags(CLI::App* cmd, const Schema& schema) : schema_(schema) {
@@ -49,7 +67,7 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, const Schema& schema) : schema_(schema) 
     if (!shown.empty()) desc += " [default: " + shown + "]";
     auto* opt = cmd->add_option_function<std::string>(
         key.flag(), [this, k = key.name](const std::string& text) { given_[k] = text; }, desc);
-    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag wins
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->type_name(placeholder(key.type));  // a later flag wins
     if (key.type == Type::kBool) opt->expected(0, 1)->default_str("");
   }
 }
