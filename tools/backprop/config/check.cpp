@@ -10,10 +10,6 @@ namespace bp::cli {
 
 namespace {
 
-constexpr std::uint64_t kNoMax = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kMaxLayerSize = 1'000'000;
-constexpr double kMaxWeights = 1e9;
-
 bool in_range(double v, Range r) {
   if (!std::isfinite(v)) return false;
   switch (r) {

@@ -8,10 +8,6 @@ namespace bp::cli {
 
 namespace {
 
-constexpr std::uint64_t kNoMax = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kMaxThreads = 1024;
-constexpr std::uint64_t kMaxLayerSize = 1'000'000;
-
 Key key(std::string name, Type type, Json def, std::string help) {
   Key k;
   k.name = std::move(name);

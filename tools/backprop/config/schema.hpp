@@ -15,6 +15,12 @@ namespace bp::cli {
 
 using Json = nlohmann::ordered_json;
 
+/// Limits no sensible run reaches, so that a typo cannot ask for a huge allocation.
+inline constexpr std::uint64_t kNoMax = std::numeric_limits<std::uint64_t>::max();
+inline constexpr std::uint64_t kMaxThreads = 1024;
+inline constexpr std::uint64_t kMaxLayerSize = 1'000'000;
+inline constexpr double kMaxWeights = 1e9;
+
 enum class Type {
   kBool,     ///< true or false (a flag alone means true)
   kInt,      ///< an integer in [min, max]
