@@ -60,7 +60,7 @@ InitKind parse_init(std::string_view name) {
 
 void InitOptions::validate() const {
   auto bad = [](const std::string& field, double v, const std::string& want) {
-    throw UsageError("InitOptions: " + field + " = " + std::to_string(v) + " must be " + want);
+    throw UsageError("initialization option " + field + " = " + std::to_string(v) + " must be " + want);
   };
   if (!(std::isfinite(gain) && gain > 0)) bad("gain", gain, "finite and > 0");
   if (!std::isfinite(bias)) bad("bias", bias, "finite");
@@ -71,7 +71,7 @@ void InitOptions::validate() const {
     for (std::size_t k = 0; k < values.size(); ++k)
       if (!std::isfinite(values[k])) bad("values[" + std::to_string(k) + "]", values[k], "finite");
   } else if (!values.empty()) {
-    throw UsageError("InitOptions: " + std::to_string(values.size()) +
+    throw UsageError("initialization: " + std::to_string(values.size()) +
                      " explicit values given, but kind is '" + std::string(init_name(kind)) +
                      "'; values are only used with 'explicit'");
   }

@@ -7,6 +7,7 @@
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
+#include "config/rules.hpp"
 #include "data_args.hpp"
 #include "train_config.hpp"
 
@@ -15,18 +16,6 @@ namespace bp::cli {
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-Json evaluate_defaults() {
-  Json d = data_defaults();
-  d.erase("train");
-  d.erase("train_labels");
-  d["model"] = "model.bpm";
-  d["batch_size"] = 1024;
-  d["top_k"] = 5;
-  d["report"] = "text";
-  d["threads"] = 0;
-  return d;
-}
 
 // Characters on a terminal, roughly: UTF-8 continuation bytes take no column.
 std::size_t display_width(const std::string& s) {
@@ -74,13 +63,10 @@ int run_evaluate(Json cfg) {
   const std::string model_path = cfg["model"].get<std::string>();
   const std::string data = cfg["test"].get<std::string>();
   if (data.empty()) throw UsageError("no data to evaluate; give --test FILE (and --test-labels) or --dataset");
-  const long threads = cfg["threads"].get<long>();
-  if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
-  set_num_threads(static_cast<std::size_t>(threads));
+  probe_inputs(cfg, evaluate_schema());
+  set_num_threads(cfg["threads"].get<std::size_t>());  // every value checked by evaluate_schema()
   const std::string report = cfg["report"].get<std::string>();
-  if (report != "text" && report != "json") throw UsageError("--report '" + report + "'; expected text or json");
-  const long batch = cfg["batch_size"].get<long>();
-  if (batch <= 0) throw UsageError("--batch-size " + std::to_string(batch) + "; expected a positive integer");
+  const auto batch = cfg["batch_size"].get<std::size_t>();
   Model<float> m = load_model<float>(model_path);
   const bool classify = !m.info.class_names.empty();
   if (classify) cfg["task"] = "classification";
@@ -98,11 +84,10 @@ int run_evaluate(Json cfg) {
   out["samples"] = ds.size();
   if (classify) {
     ClassificationMetrics<float> cm(ds.classes());
-    out["loss"] = evaluate<float>(m.net, ds, scaler, static_cast<std::size_t>(batch), &cm, nullptr);
+    out["loss"] = evaluate<float>(m.net, ds, scaler, batch, &cm, nullptr);
     out["accuracy"] = cm.accuracy();
-    const long k = cfg["top_k"].get<long>();
-    if (k <= 0) throw UsageError("--top-k " + std::to_string(k) + "; expected a positive integer");
-    if (static_cast<std::size_t>(k) < ds.classes()) out["top_k_accuracy"] = {{std::to_string(k), cm.top_k_accuracy(static_cast<std::size_t>(k))}};
+    const auto k = cfg["top_k"].get<std::size_t>();
+    if (k < ds.classes()) out["top_k_accuracy"] = {{std::to_string(k), cm.top_k_accuracy(k)}};
     out["macro_precision"] = cm.macro_precision();
     out["macro_recall"] = cm.macro_recall();
     out["macro_f1"] = cm.macro_f1();
@@ -120,7 +105,7 @@ int run_evaluate(Json cfg) {
     out["confusion"] = conf;
   } else {
     RegressionMetrics<float> rm(ds.target_width());
-    out["loss"] = evaluate<float>(m.net, ds, scaler, static_cast<std::size_t>(batch), nullptr, &rm);
+    out["loss"] = evaluate<float>(m.net, ds, scaler, batch, nullptr, &rm);
     out["mse"] = rm.mse();
     out["mae"] = rm.mae();
     out["r2"] = rm.r2();
@@ -165,16 +150,7 @@ void register_evaluate(CLI::App& app, Run& run) {
   CLI::App* cmd = app.add_subcommand("evaluate", "Evaluate a saved model on labelled data");
   auto config = std::make_shared<std::string>();
   cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
-  std::map<std::string, std::string> help;
-  add_data_help(help);
-  help["model"] = "The model file to evaluate";
-  help["test"] = "The data to evaluate on (--dataset fashion-mnist: its test set)";
-  help["test_labels"] = "Its labels (IDX) or targets (NPY)";
-  help["batch_size"] = "Samples per forward pass";
-  help["top_k"] = "k of the top-k accuracy";
-  help["report"] = "Output: text or json";
-  help["threads"] = "Threads for the matrix products; 0 = all cores";
-  auto flags = std::make_shared<ConfigFlags>(cmd, evaluate_defaults(), help);
+  auto flags = std::make_shared<ConfigFlags>(cmd, evaluate_schema());
   cmd->callback([&run, flags, config] { run = [flags, config] { return run_evaluate(flags->resolve(*config)); }; });
 }
 

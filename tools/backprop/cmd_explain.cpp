@@ -6,35 +6,25 @@
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
+#include "train_config.hpp"
 
 namespace bp::cli {
 
 namespace {
 
-struct ExplainArgs {
-  std::string network_pos;
-  std::string network_opt;
-  std::string format = "text";
-  double lr = 0;  // 0: the description's (or the seed's) learning rate
-  bool lr_set = false;
-  std::size_t steps = 0;
-  std::string order = "simultaneous";
-  int precision = 12;
-};
-
 UpdateOrder parse_order(const std::string& s) {
-  if (s == "simultaneous") return UpdateOrder::kSimultaneous;
-  if (s == "layerwise") return UpdateOrder::kLayerwise;
-  throw UsageError("--update-order '" + s + "'; expected simultaneous or layerwise");
+  return s == "layerwise" ? UpdateOrder::kLayerwise : UpdateOrder::kSimultaneous;  // checked by the schema
 }
 
-int run_explain(const ExplainArgs& args) {
-  if (!args.network_pos.empty() && !args.network_opt.empty() && args.network_pos != args.network_opt)
-    throw UsageError("two network files given ('" + args.network_pos + "' and --network '" +
-                     args.network_opt + "'); give one");
-  const ExplainFormat format = parse_explain_format(args.format);
-  const UpdateOrder order = parse_order(args.order);
-  const std::string file = args.network_pos.empty() ? args.network_opt : args.network_pos;
+// cfg: the values of explain_schema(); positional: the NETWORK argument.
+int run_explain(const nlohmann::ordered_json& cfg, const std::string& positional) {
+  const std::string option = cfg["network"].get<std::string>();
+  if (!positional.empty() && !option.empty() && positional != option)
+    throw UsageError("two network files given ('" + positional + "' and --network '" + option + "'); give one");
+  const ExplainFormat format = parse_explain_format(cfg["format"].get<std::string>());
+  const UpdateOrder order = parse_order(cfg["update_order"].get<std::string>());
+  const std::string file = positional.empty() ? option : positional;
+  const auto steps = cfg["steps"].get<std::size_t>();
 
   NetSpec spec;
   if (file.empty()) {  // the seed's worked example
@@ -47,19 +37,15 @@ int run_explain(const ExplainArgs& args) {
     spec = load_netspec(file);
   }
   ExplainOptions opts;
-  opts.lr = args.lr_set ? args.lr : spec.lr;
+  opts.lr = cfg["lr"].is_null() ? spec.lr : cfg["lr"].get<double>();
   opts.names = spec.names;
-  opts.precision = args.precision;
-  if (args.lr_set && !(args.lr > 0 && args.lr < 1e300))
-    throw UsageError("--lr " + CLI::detail::to_string(args.lr) + "; expected a finite value > 0");
-  if (args.precision < 10 || args.precision > 17)
-    throw UsageError("--precision " + std::to_string(args.precision) + "; expected 10 to 17 digits");
+  opts.precision = cfg["precision"].get<int>();
 
   // The derivation is for the first sample; --steps trains on all of them, in order.
   const Explanation e = explain(spec.net, spec.input.row(0), spec.target.row(0), opts);
   TrainingSummary training;
-  if (args.steps > 0) training = explain_training(spec.net, spec.input, spec.target, opts.lr, args.steps, order);
-  const std::string text = render_explanation(e, args.steps > 0 ? &training : nullptr, format);
+  if (steps > 0) training = explain_training(spec.net, spec.input, spec.target, opts.lr, steps, order);
+  const std::string text = render_explanation(e, steps > 0 ? &training : nullptr, format);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
@@ -67,25 +53,14 @@ int run_explain(const ExplainArgs& args) {
 }  // namespace
 
 void register_explain(CLI::App& app, Run& run) {
-  auto args = std::make_shared<ExplainArgs>();
   CLI::App* cmd = app.add_subcommand(
       "explain", "Work out one backpropagation step by hand, as the seed does: forward pass, total error, "
                  "every chain-rule factor of every gradient, and the updated weights");
-  cmd->add_option("network", args->network_pos,
+  auto network = std::make_shared<std::string>();
+  cmd->add_option("network", *network,
                   "JSON network description (docs/network-json.md); default: the seed's 2-2-2 network");
-  cmd->add_option("--network", args->network_opt, "Same as the positional NETWORK");
-  cmd->add_option("--format", args->format, "Output: text, markdown or json")->capture_default_str();
-  cmd->add_option("--lr", args->lr, "Learning rate (default: the description's, or the seed's 0.5)")
-      ->each([args](const std::string&) { args->lr_set = true; });
-  cmd->add_option("--steps", args->steps,
-                  "Also train this many online updates and report E after the first and the last")
-      ->capture_default_str();
-  cmd->add_option("--update-order", args->order,
-                  "simultaneous (textbook) or layerwise (gives the seed's 'after 1 / 10,000' numbers)")
-      ->capture_default_str();
-  cmd->add_option("--precision", args->precision, "Significant digits in text and markdown (10 to 17)")
-      ->capture_default_str();
-  cmd->callback([&run, args] { run = [args] { return run_explain(*args); }; });
+  auto flags = std::make_shared<ConfigFlags>(cmd, explain_schema());
+  cmd->callback([&run, flags, network] { run = [flags, network] { return run_explain(flags->resolve(""), *network); }; });
 }
 
 }  // namespace bp::cli
