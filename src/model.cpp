@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
@@ -37,8 +39,9 @@ std::string shortest(double v) {
   return buf;
 }
 
-template <class S, class T>
-void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
+template <class S, class M>
+void read_values(Reader& r, M& m, std::size_t layer, const char* what) {
+  using T = std::remove_cvref_t<decltype(m[0])>;
   for (std::size_t k = 0; k < m.size(); ++k) {
     const std::size_t at = r.pos();
     const S v = r.template get<S>(what);
@@ -48,6 +51,35 @@ void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
              at);
     m[k] = static_cast<T>(v);
   }
+}
+
+// Format version 1 stores dense layers only, each with the p of the dropout layer after it (0
+// when there is none): the networks Network(std::vector<DenseOptions>) builds.
+template <class T>
+struct DenseRecord {
+  const Dense<T>* dense;
+  double dropout;
+};
+
+template <class T>
+std::vector<DenseRecord<T>> dense_records(const Network<T>& net) {
+  std::vector<DenseRecord<T>> records;
+  bool after_dense = false;
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    const Layer<T>& layer = net.layer(l);
+    const auto* drop = layer.template as<Dropout<T>>();
+    if (const auto* d = layer.template as<Dense<T>>()) {
+      records.push_back({d, 0.0});
+    } else if (drop && after_dense) {
+      records.back().dropout = drop->p();
+    } else {
+      throw UsageError("model: format version 1 stores dense layers, each maybe followed by one "
+                       "dropout layer; layer " + std::to_string(l + 1) + " (" + layer.name() +
+                       ") is " + std::string(layer.kind()));
+    }
+    after_dense = !drop;
+  }
+  return records;
 }
 
 }  // namespace
@@ -72,17 +104,18 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   if (!info.class_names.empty() && info.class_names.size() != net.out())
     throw UsageError("model: " + std::to_string(info.class_names.size()) + " class names for " +
                      std::to_string(net.out()) + " outputs");
+  const auto records = dense_records(net);
   Writer body;
   body.put_str(std::string(loss_name(net.loss())));
-  body.put(static_cast<std::uint32_t>(net.depth()));
-  for (const auto& l : net.layers()) {
-    body.put(static_cast<std::uint64_t>(l.in()));
-    body.put(static_cast<std::uint64_t>(l.out()));
-    body.put_str(std::string(activation_name(l.activation())));
-    body.put(l.options().alpha);
-    body.put(l.options().dropout);
-    body.put(static_cast<std::uint8_t>(l.weights().trainable));
-    body.put(static_cast<std::uint8_t>(l.bias().trainable));
+  body.put(static_cast<std::uint32_t>(records.size()));
+  for (const auto& [l, dropout] : records) {
+    body.put(static_cast<std::uint64_t>(l->in()));
+    body.put(static_cast<std::uint64_t>(l->out()));
+    body.put_str(std::string(activation_name(l->activation())));
+    body.put(l->options().alpha);
+    body.put(dropout);
+    body.put(static_cast<std::uint8_t>(l->weights().trainable));
+    body.put(static_cast<std::uint8_t>(l->bias().trainable));
   }
   body.put_str(pre.kind);
   body.put(static_cast<std::uint64_t>(pre.offset.size()));
@@ -92,9 +125,9 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   for (const auto& c : info.class_names) body.put_str(c);
   body.put(info.seed);
   body.put_str(info.config_json);
-  for (const auto& l : net.layers()) {
-    for (T v : l.weights().value) body.put(v);
-    for (T v : l.bias().value) body.put(v);
+  for (const auto& r : records) {
+    for (T v : r.dense->weights().value) body.put(v);
+    for (T v : r.dense->bias().value) body.put(v);
   }
   Writer file;
   file.out.insert(file.out.end(), kMagic, kMagic + 8);
@@ -156,6 +189,8 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   if (L == 0 || L > kMaxLayers)
     b.fail("layer count " + std::to_string(L) + "; expected 1.." + std::to_string(kMaxLayers), at);
   std::uint64_t weights_left = b.left();  // an upper bound that keeps allocations honest
+  std::vector<Dense<T>*> dense;           // the records' layers (a dropout record adds a layer)
+  double last_dropout = 0;
   for (std::uint32_t l = 0; l < L; ++l) {
     at = b.pos();
     DenseOptions o;
@@ -179,7 +214,13 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
       o.dropout = b.get<double>("dropout");
       o.train_weights = b.get<std::uint8_t>("flags") != 0;
       o.train_bias = b.get<std::uint8_t>("flags") != 0;
-      m.net.add(o);
+      m.net.add(o);  // the Dense layer, and a Dropout layer after it when o.dropout > 0
+      last_dropout = o.dropout;
+      for (std::size_t k = m.net.depth(); k-- > 0;)
+        if (auto* d = m.net.layer(k).template as<Dense<T>>()) {
+          dense.push_back(d);
+          break;
+        }
     } catch (const UsageError& e) {
       b.fail("layer " + std::to_string(l + 1) + ": " + e.what(), at);
     }
@@ -245,12 +286,12 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   }
   m.info.seed = b.get<std::uint64_t>("seed");
   m.info.config_json = b.get_str("config");
-  if (m.net.layer(m.net.depth() - 1).options().dropout > 0)
-    b.fail("layer " + std::to_string(m.net.depth()) + " (the output layer) has dropout " +
-               std::to_string(m.net.layer(m.net.depth() - 1).options().dropout) + "; expected 0",
+  if (last_dropout > 0)
+    b.fail("layer " + std::to_string(L) + " (the output layer) has dropout " +
+               std::to_string(last_dropout) + "; expected 0",
            kHeaderSize);
-  for (std::size_t l = 0; l < m.net.depth(); ++l) {
-    auto& layer = m.net.layer(l);
+  for (std::size_t l = 0; l < dense.size(); ++l) {
+    Dense<T>& layer = *dense[l];
     const std::size_t start = b.pos();
     if (scalar == 4) {
       read_values<float>(b, layer.weights().value, l + 1, "weight");

@@ -14,6 +14,7 @@
 
 #include "backprop/backprop.hpp"
 #include "backprop/optim/options.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -107,17 +108,17 @@ void resume_from_every_checkpoint_is_bit_identical(const Case& c) {
     EXPECT_EQ(ck.validation_data, vfp);
     Network<T> net2 = make_net<T>(c.dropout);  // fresh initial weights, then the checkpoint's
     for (std::size_t l = 0; l < net2.depth(); ++l) {
-      net2.layer(l).weights().value = ck.model.net.layer(l).weights().value;
-      net2.layer(l).bias().value = ck.model.net.layer(l).bias().value;
+      dense_at(net2, l).weights().assign(ck.dense_at(model.net, l).weights().value);
+      dense_at(net2, l).bias().assign(ck.dense_at(model.net, l).bias().value);
     }
     auto opt2 = make_opt<T>(c.optimizer);
     opt2->load_state(ck.optimizer);
     const TrainResult r = train(net2, *opt2, split.train, &split.validation, scaler, to, {}, &ck.state);
     for (std::size_t l = 0; l < net.depth(); ++l) {
-      ASSERT_EQ(net2.layer(l).weights().value, net.layer(l).weights().value)
+      ASSERT_EQ(dense_at(net2, l).weights().value, dense_at(net, l).weights().value)
           << c.optimizer << ": resumed from checkpoint " << k << " (epoch " << ck.state.epoch << ", batch "
           << ck.state.batch << "), layer " << l + 1;
-      ASSERT_EQ(net2.layer(l).bias().value, net.layer(l).bias().value) << "checkpoint " << k;
+      ASSERT_EQ(dense_at(net2, l).bias().value, dense_at(net, l).bias().value) << "checkpoint " << k;
     }
     ASSERT_EQ(r.epochs.size(), full.epochs.size());
     for (std::size_t e = 0; e < r.epochs.size(); ++e) {
@@ -173,7 +174,7 @@ TEST(Checkpoint, RoundTripKeepsEveryField) {
   EXPECT_EQ(ck.extra, (std::vector<double>{1, 2, 3, 4, 5}));
   EXPECT_EQ(ck.train_data, (DataFingerprint{1, 2, 3, 4}));
   const Network<float> net = make_net<float>(0.0);
-  EXPECT_EQ(ck.model.net.layer(2).weights().value, net.layer(2).weights().value);
+  EXPECT_EQ(ck.dense_at(model.net, 2).weights().value, dense_at(net, 2).weights().value);
 }
 
 void expect_data_error(const std::string& bytes, const std::string& pattern) {
@@ -208,7 +209,7 @@ TEST(Checkpoint, MalformedFilesNameTheProblemAndTheOffset) {
 
 TEST(Checkpoint, NonFiniteWeightsAreNeverWritten) {
   Network<float> net = make_net<float>(0.0);
-  net.layer(1).weights().value[3] = NAN;
+  dense_at(net, 1).weights().value[3] = NAN;
   TrainState<float> state;
   state.steps = 1;
   EXPECT_THROW(checkpoint_to_bytes<float>(net, ModelInfo{}, state, {}, {}, {}, {}), DivergenceError);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -109,7 +110,7 @@ TEST(Explain, UpdatedValuesMatchSgdStep) {
   Network<double> net = seed_network();
   sgd_step(net, seed_input(), seed_target(), SgdOptions{kSeedLearningRate, UpdateOrder::kSimultaneous});
   for (const auto& g : e.gradients)
-    EXPECT_EQ(g.new_value, net.layer(g.layer - 1).weights().value(g.neuron, g.input)) << g.param.text;
+    EXPECT_EQ(g.new_value, dense_at(net, g.layer - 1).weights().value(g.neuron, g.input)) << g.param.text;
 }
 
 TEST(Explain, SeedTrainingBothUpdateOrders) {

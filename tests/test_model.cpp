@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -41,12 +42,12 @@ void expect_round_trip() {
   ASSERT_EQ(m.net.depth(), net.depth());
   for (std::size_t l = 0; l < net.depth(); ++l) {
     // Bit-exact: operator== on the values compares every element exactly.
-    EXPECT_EQ(m.net.layer(l).weights().value, net.layer(l).weights().value);
-    EXPECT_EQ(m.net.layer(l).bias().value, net.layer(l).bias().value);
-    EXPECT_EQ(m.net.layer(l).activation(), net.layer(l).activation());
-    EXPECT_EQ(m.net.layer(l).options().alpha, net.layer(l).options().alpha);
-    EXPECT_EQ(m.net.layer(l).options().dropout, net.layer(l).options().dropout);
-    EXPECT_EQ(m.net.layer(l).bias().trainable, net.layer(l).bias().trainable);
+    EXPECT_EQ(dense_at(m.net, l).weights().value, dense_at(net, l).weights().value);
+    EXPECT_EQ(dense_at(m.net, l).bias().value, dense_at(net, l).bias().value);
+    EXPECT_EQ(dense_at(m.net, l).activation(), dense_at(net, l).activation());
+    EXPECT_EQ(dense_at(m.net, l).options().alpha, dense_at(net, l).options().alpha);
+    EXPECT_EQ(dense_at(m.net, l).options().dropout, dense_at(net, l).options().dropout);
+    EXPECT_EQ(dense_at(m.net, l).bias().trainable, dense_at(net, l).bias().trainable);
   }
   // Saving the loaded model gives the same bytes.
   EXPECT_EQ(model_to_bytes(m.net, m.info), bytes);
@@ -62,7 +63,7 @@ TEST(Model, SaveAndLoadThroughAFile) {
   const auto net = sample_net<float>();
   save_model(path, net, sample_info());
   const auto m = load_model<float>(path);
-  EXPECT_EQ(m.net.layer(0).weights().value, net.layer(0).weights().value);
+  EXPECT_EQ(dense_at(m.net, 0).weights().value, dense_at(net, 0).weights().value);
   // No temporary files left behind.
   std::size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
@@ -118,7 +119,7 @@ TEST(Model, BadFilesGetClearErrors) {
 
 TEST(Model, NonFiniteWeightIsReported) {
   auto net = sample_net<float>();
-  net.layer(1).weights().value[3] = std::numeric_limits<float>::quiet_NaN();
+  dense_at(net, 1).weights().value[3] = std::numeric_limits<float>::quiet_NaN();
   const auto b = model_to_bytes(net, sample_info());
   expect_bad(std::string(b.begin(), b.end()), {"layer 2 weight[3]", "finite"});
 }

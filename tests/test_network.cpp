@@ -6,6 +6,7 @@
 #include <random>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -67,7 +68,7 @@ TEST(Network, FullBatchGradientIsTheMeanOfPerSampleGradients) {
   c.net.zero_grad();
   c.net.forward(c.x);
   c.net.backward(c.x, c.t);
-  const Matrix<double> batch_grad = c.net.layer(0).weights().grad;
+  const Matrix<double> batch_grad = dense_at(c.net, 0).weights().grad;
   Matrix<double> sum(batch_grad.rows(), batch_grad.cols());
   for (std::size_t n = 0; n < c.x.rows(); ++n) {
     Matrix<double> xn(1, c.x.cols()), tn(1, c.t.cols());
@@ -76,7 +77,7 @@ TEST(Network, FullBatchGradientIsTheMeanOfPerSampleGradients) {
     c.net.zero_grad();
     c.net.forward(xn);
     c.net.backward(xn, tn);
-    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += c.net.layer(0).weights().grad[k];
+    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += dense_at(c.net, 0).weights().grad[k];
   }
   for (std::size_t k = 0; k < sum.size(); ++k) EXPECT_NEAR(batch_grad[k], sum[k] / 4, 1e-15);
 }
@@ -104,7 +105,7 @@ TEST(Dropout, OffAtEvaluationInvertedWhileTraining) {
   Network<double> net({{.in = 1, .out = 1000, .activation = Activation::kIdentity, .dropout = 0.25},
                        {.in = 1000, .out = 1}},
                       Loss::kMse);
-  for (auto& w : net.layer(0).weights().value) w = 1.0;
+  for (auto& w : dense_at(net, 0).weights().value) w = 1.0;
   const Matrix<double> x(1, 1, {2.0});
   net.forward(x);
   for (double v : net.layer_output(0)) ASSERT_EQ(v, 2.0);  // evaluation: untouched
@@ -126,7 +127,7 @@ TEST(Dropout, OffAtEvaluationInvertedWhileTraining) {
   net.backward(x, Matrix<double>(1, 1, {1.0}));
   for (std::size_t o = 0; o < 1000; ++o)
     if (net.layer_output(0)[o] == 0) {
-      ASSERT_EQ(net.layer(0).weights().grad[o], 0.0);
+      ASSERT_EQ(dense_at(net, 0).weights().grad[o], 0.0);
     }
 }
 
@@ -153,7 +154,7 @@ TEST(Sgd, OnlineMiniBatchAndFullBatchModes) {
   Network<double> full = c.net, manual = c.net, online = c.net, manual_online = c.net;
   fit(full, c.x, c.t, {.epochs = 3, .batch_size = 0, .shuffle = true, .sgd = {.lr = 0.3}});
   for (int e = 0; e < 3; ++e) sgd_step(manual, c.x, c.t, {.lr = 0.3});
-  EXPECT_EQ(full.layer(0).weights().value, manual.layer(0).weights().value);
+  EXPECT_EQ(dense_at(full, 0).weights().value, dense_at(manual, 0).weights().value);
   fit(online, c.x, c.t, {.epochs = 2, .batch_size = 1, .shuffle = false, .sgd = {.lr = 0.3}});
   for (int e = 0; e < 2; ++e)
     for (std::size_t n = 0; n < c.x.rows(); ++n) {
@@ -162,7 +163,7 @@ TEST(Sgd, OnlineMiniBatchAndFullBatchModes) {
       std::copy(c.t.row(n).begin(), c.t.row(n).end(), tn.begin());
       sgd_step(manual_online, xn, tn, {.lr = 0.3});
     }
-  EXPECT_EQ(online.layer(1).weights().value, manual_online.layer(1).weights().value);
+  EXPECT_EQ(dense_at(online, 1).weights().value, dense_at(manual_online, 1).weights().value);
   // Mini-batch with a short last batch (4 samples, batches of 3) runs and reduces the loss.
   Network<double> mini = c.net;
   const auto hist = fit(mini, c.x, c.t, {.epochs = 200, .batch_size = 3, .seed = 9, .sgd = {.lr = 0.5}});
@@ -174,7 +175,7 @@ TEST(Sgd, LayerwiseEqualsSimultaneousForOneLayer) {
   Network<double> a = c.net, b = c.net;
   sgd_step(a, c.x, c.t, {.lr = 0.1, .order = UpdateOrder::kSimultaneous});
   sgd_step(b, c.x, c.t, {.lr = 0.1, .order = UpdateOrder::kLayerwise});
-  EXPECT_EQ(a.layer(0).weights().value, b.layer(0).weights().value);
+  EXPECT_EQ(dense_at(a, 0).weights().value, dense_at(b, 0).weights().value);
 }
 
 TEST(Sgd, XorConvergesFromAFixedSeed) {
@@ -190,7 +191,7 @@ TEST(Sgd, XorConvergesFromAFixedSeed) {
 
 TEST(Sgd, DivergenceNamesEpochAndBatch) {
   Network<double> net({{.in = 1, .out = 1}}, Loss::kMse);
-  net.layer(0).weights().value[0] = 1;
+  dense_at(net, 0).weights().value[0] = 1;
   const Matrix<double> x(1, 1, {1e200}), t(1, 1, {0});
   try {
     fit(net, x, t, {.epochs = 5, .batch_size = 1, .sgd = {.lr = 1.0}});

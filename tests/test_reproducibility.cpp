@@ -6,6 +6,7 @@
 
 #include "backprop/backprop.hpp"
 #include "backprop/optim/options.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -56,8 +57,8 @@ Weights train_at(std::size_t threads, const std::string& optimizer, const Datase
   set_num_threads(saved);
   Weights r;
   for (std::size_t l = 0; l < net.layers().size(); ++l) {
-    r.w.emplace_back(net.layer(l).weights().value.begin(), net.layer(l).weights().value.end());
-    r.w.emplace_back(net.layer(l).bias().value.begin(), net.layer(l).bias().value.end());
+    r.w.emplace_back(dense_at(net, l).weights().value.begin(), dense_at(net, l).weights().value.end());
+    r.w.emplace_back(dense_at(net, l).bias().value.begin(), dense_at(net, l).bias().value.end());
   }
   return r;
 }

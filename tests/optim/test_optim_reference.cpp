@@ -216,8 +216,8 @@ TEST(OptimReference, ChangedParameterListIsAUsageError) {
   opt->step(problem.span());
   std::vector<Param<double>*> shorter(problem.list.begin(), problem.list.end() - 1);
   EXPECT_THROW(opt->step(shorter), UsageError);
-  problem.params[2].value.resize(4, 1);
-  problem.params[2].grad.resize(4, 1);
+  Param<double> reshaped("p2", 4, 1);  // a Param keeps its shape: put another one in its place
+  problem.list[2] = &reshaped;
   EXPECT_THROW(opt->step(problem.span()), UsageError);
   opt->reset_state();
   EXPECT_NO_THROW(opt->step(problem.span()));

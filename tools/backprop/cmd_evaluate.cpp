@@ -2,6 +2,7 @@
 // precision / recall / F1 and the confusion matrix; or MSE, MAE and R² for regression.
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
@@ -28,7 +29,8 @@ Json evaluate_defaults() {
 
 std::string arch_of(const Network<float>& net) {
   std::string s = std::to_string(net.in());
-  for (const auto& l : net.layers()) s += "-" + std::to_string(l.out());
+  for (std::size_t l = 0; l < net.depth(); ++l)  // the layers with weights: 784-256-10
+    if (!std::as_const(net.layer(l)).params().empty()) s += "-" + std::to_string(net.layer(l).out());
   return s;
 }
 

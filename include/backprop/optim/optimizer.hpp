@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backprop/dense.hpp"
+#include "backprop/param.hpp"
 
 namespace bp {
 
