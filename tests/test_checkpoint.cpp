@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <utility>
 
 #include <unistd.h>
 
@@ -107,19 +108,16 @@ void resume_from_every_checkpoint_is_bit_identical(const Case& c) {
     EXPECT_EQ(ck.train_data, fp);
     EXPECT_EQ(ck.validation_data, vfp);
     Network<T> net2 = make_net<T>(c.dropout);  // fresh initial weights, then the checkpoint's
-    for (std::size_t l = 0; l < net2.depth(); ++l) {
-      dense_at(net2, l).weights().assign(ck.dense_at(model.net, l).weights().value);
-      dense_at(net2, l).bias().assign(ck.dense_at(model.net, l).bias().value);
-    }
+    const auto saved_params = std::as_const(ck.model.net).params();
+    for (std::size_t p = 0; p < net2.params().size(); ++p)
+      net2.params()[p]->assign(saved_params[p]->value);
     auto opt2 = make_opt<T>(c.optimizer);
     opt2->load_state(ck.optimizer);
     const TrainResult r = train(net2, *opt2, split.train, &split.validation, scaler, to, {}, &ck.state);
-    for (std::size_t l = 0; l < net.depth(); ++l) {
-      ASSERT_EQ(dense_at(net2, l).weights().value, dense_at(net, l).weights().value)
+    for (std::size_t p = 0; p < net.params().size(); ++p)
+      ASSERT_EQ(net2.params()[p]->value, net.params()[p]->value)
           << c.optimizer << ": resumed from checkpoint " << k << " (epoch " << ck.state.epoch << ", batch "
-          << ck.state.batch << "), layer " << l + 1;
-      ASSERT_EQ(dense_at(net2, l).bias().value, dense_at(net, l).bias().value) << "checkpoint " << k;
-    }
+          << ck.state.batch << "), " << net.params()[p]->name();
     ASSERT_EQ(r.epochs.size(), full.epochs.size());
     for (std::size_t e = 0; e < r.epochs.size(); ++e) {
       EXPECT_EQ(r.epochs[e].loss, full.epochs[e].loss) << "checkpoint " << k << ", epoch " << e + 1;
@@ -151,10 +149,7 @@ std::vector<unsigned char> sample_bytes() {
   st.history[1].loss = 0.5;
   st.best = 0.75;
   st.best_epoch = 2;
-  for (const auto& l : net.layers()) {
-    st.best_weights.push_back(l.weights().value);
-    st.best_weights.push_back(l.bias().value);
-  }
+  for (const Param<float>* p : net.params()) st.best_weights.push_back(p->value);
   const std::vector<double> extra{1, 2, 3, 4, 5};
   return checkpoint_to_bytes<float>(net, ModelInfo{}, st, {}, extra, DataFingerprint{1, 2, 3, 4},
                                     DataFingerprint{});
@@ -174,7 +169,7 @@ TEST(Checkpoint, RoundTripKeepsEveryField) {
   EXPECT_EQ(ck.extra, (std::vector<double>{1, 2, 3, 4, 5}));
   EXPECT_EQ(ck.train_data, (DataFingerprint{1, 2, 3, 4}));
   const Network<float> net = make_net<float>(0.0);
-  EXPECT_EQ(ck.dense_at(model.net, 2).weights().value, dense_at(net, 2).weights().value);
+  EXPECT_EQ(dense_at(ck.model.net, 2).weights().value, dense_at(net, 2).weights().value);
 }
 
 void expect_data_error(const std::string& bytes, const std::string& pattern) {

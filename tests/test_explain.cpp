@@ -192,7 +192,7 @@ TEST(Explain, ThreeLayerSystematicNamesMatchBackward) {
       ref.backward(X, T);
       ASSERT_EQ(e.gradients.size(), ref.parameter_count()) << what;
       for (const auto& g : e.gradients) {
-        const Dense<double>& d = ref.layer(g.layer - 1);
+        const Dense<double>& d = dense_at(ref, g.layer - 1);
         const double want = g.is_bias ? d.bias().grad(0, g.neuron) : d.weights().grad(g.neuron, g.input);
         EXPECT_EQ(g.value, want) << what << " " << g.param.text;
       }

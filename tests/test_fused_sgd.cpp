@@ -146,12 +146,7 @@ TEST(FusedSgdKernel, SgdUpdateMatchesReference) {
 }
 
 std::vector<Param<float>*> params_of(Network<float>& net) {
-  std::vector<Param<float>*> ps;
-  for (auto& l : net.layers()) {
-    ps.push_back(&l.weights());
-    ps.push_back(&l.bias());
-  }
-  return ps;
+  return {net.params().begin(), net.params().end()};
 }
 
 struct NetCase {
@@ -177,11 +172,14 @@ void expect_same_training(const NetCase& c, std::size_t threads) {
                       .dropout = last ? 0.0 : c.dropout});
   }
   Network<float> fused(layers, Loss::kSoftmaxCrossEntropy);
-  for (std::size_t l = 0; l < fused.depth(); ++l) {
-    auto& w = dense_at(fused, l).weights().value;
+  std::vector<Dense<float>*> dense;  // with dropout, a Dropout layer follows each hidden one
+  for (std::size_t l = 0; l < fused.depth(); ++l)
+    if (auto* d = fused.layer(l).as<Dense<float>>()) dense.push_back(d);
+  for (std::size_t l = 0; l < dense.size(); ++l) {
+    auto& w = dense[l]->weights().value;
     const auto r = randoms(w.size(), std::uint32_t(10 + l), 0.3f);
     std::copy(r.begin(), r.end(), w.data());
-    auto& b = dense_at(fused, l).bias().value;
+    auto& b = dense[l]->bias().value;
     const auto rb = randoms(b.size(), std::uint32_t(20 + l), 0.1f);
     std::copy(rb.begin(), rb.end(), b.data());
   }
@@ -207,7 +205,7 @@ void expect_same_training(const NetCase& c, std::size_t threads) {
     fused.seed_dropout(step);
     fused.forward(x);
     ASSERT_TRUE(opt_fused->plan_fused_sgd(ps_fused, steps));
-    ASSERT_TRUE(fused::backward_sgd(fused, x, y, steps));
+    ASSERT_TRUE(fused::backward_sgd<float>(fused, x, y, steps));
     opt_fused->commit_fused_sgd(ps_fused);
 
     general.seed_dropout(step);
@@ -270,10 +268,10 @@ TEST(FusedSgdNetwork, PlainSgdOnlyAndRefusesNonFiniteGradients) {
   Matrix<float> x(1, 1), t(1, 1);
   x[0] = 1e30f;
   net.forward(x);
-  EXPECT_FALSE(fused::backward_sgd(net, x, t, steps));
+  EXPECT_FALSE(fused::backward_sgd<float>(net, x, t, steps));
   EXPECT_EQ(dense_at(net, 0).weights().value, dense_at(before, 0).weights().value);
   EXPECT_EQ(dense_at(net, 1).weights().value, dense_at(before, 1).weights().value);
-  EXPECT_THROW(fused::backward_sgd(net, x, t, std::span(steps).first(1)), UsageError);
+  EXPECT_THROW(fused::backward_sgd<float>(net, x, t, std::span(steps).first(1)), UsageError);
 }
 
 }  // namespace

@@ -31,10 +31,7 @@ Network<T> make_net(std::vector<std::size_t> widths, Activation act = Activation
 template <class T>
 std::vector<T> all_values(const Network<T>& net) {
   std::vector<T> v;
-  for (const auto& layer : net.layers()) {
-    v.insert(v.end(), layer.weights().value.begin(), layer.weights().value.end());
-    v.insert(v.end(), layer.bias().value.begin(), layer.bias().value.end());
-  }
+  for (const Param<T>* p : net.params()) v.insert(v.end(), p->value.begin(), p->value.end());
   return v;
 }
 
@@ -203,7 +200,7 @@ void check_widrow_nguyen(double gain, double tol) {
   auto net = make_net<T>({5, 8, 6, 2});
   init_network(net, {.kind = InitKind::kWidrowNguyen, .gain = gain, .bias = 0.25}, 11);
   for (std::size_t l = 0; l < 2; ++l) {
-    const auto& layer = net.layer(l);
+    const auto& layer = dense_at(net, l);
     const double I = static_cast<double>(layer.in()), H = static_cast<double>(layer.out());
     const double beta = gain * 0.7 * std::pow(H, 1 / I);
     for (std::size_t o = 0; o < layer.out(); ++o) {

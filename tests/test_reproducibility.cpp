@@ -6,7 +6,6 @@
 
 #include "backprop/backprop.hpp"
 #include "backprop/optim/options.hpp"
-#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -56,10 +55,7 @@ Weights train_at(std::size_t threads, const std::string& optimizer, const Datase
   train(net, *opt, d, nullptr, Scaler(), to);
   set_num_threads(saved);
   Weights r;
-  for (std::size_t l = 0; l < net.layers().size(); ++l) {
-    r.w.emplace_back(dense_at(net, l).weights().value.begin(), dense_at(net, l).weights().value.end());
-    r.w.emplace_back(dense_at(net, l).bias().value.begin(), dense_at(net, l).bias().value.end());
-  }
+  for (const Param<float>* p : net.params()) r.w.emplace_back(p->value.begin(), p->value.end());
   return r;
 }
 

@@ -163,12 +163,13 @@ TEST(SgdOnline, GeneralPathWhenTheFusedOneDoesNotApply) {
   init_uniform(net, 7, 1.0);
   const Matrix<double> x(1, 3, {0.1, -0.2, 0.3}), t(1, 2, {0.5, -0.5});
   double e = 0;
-  Network<double> dropped = net;
-  dropped.layers()[0] = Dense<double>({.in = 3, .out = 4, .activation = Activation::kTanh, .dropout = 0.5});
+  Network<double> dropped({{.in = 3, .out = 4, .activation = Activation::kTanh, .dropout = 0.5},
+                           {.in = 4, .out = 2}},
+                          Loss::kHalfSse);
   dropped.set_training(true);
-  EXPECT_FALSE(fused::online_sgd_step(dropped, x, t, 0.1, e));
-  EXPECT_FALSE(fused::online_sgd_step(net, Matrix<double>(2, 3), Matrix<double>(2, 2), 0.1, e));
-  EXPECT_FALSE(fused::online_sgd_step(net, Matrix<double>(1, 4), t, 0.1, e));  // wrong width: forward throws
+  EXPECT_FALSE(fused::online_sgd_step<double>(dropped, x, t, 0.1, e));
+  EXPECT_FALSE(fused::online_sgd_step<double>(net, Matrix<double>(2, 3), Matrix<double>(2, 2), 0.1, e));
+  EXPECT_FALSE(fused::online_sgd_step<double>(net, Matrix<double>(1, 4), t, 0.1, e));  // wrong width: forward throws
   EXPECT_THROW(sgd_step(net, Matrix<double>(1, 4), t, {.lr = 0.1}), UsageError);
   sgd_step(net, x, t, {.lr = 0.1, .order = UpdateOrder::kLayerwise});
   double norm = 0;
