@@ -54,7 +54,7 @@ void expect_round_trip() {
     EXPECT_EQ(a.value, b.value) << b.name();
     EXPECT_EQ(a.trainable, b.trainable) << b.name();
   }
-  EXPECT_EQ(net.layer(1).as<Dropout<T>>()->p(), 0.1);
+  EXPECT_EQ(net.layer(1).template as<Dropout<T>>()->p(), 0.1);
   // Saving the loaded model gives the same bytes.
   EXPECT_EQ(model_to_bytes(m.net, m.info), bytes);
 }
