@@ -127,7 +127,8 @@ TEST(OptimReference, ClosureGivesTheSameSteps) {
     auto opt = make_optimizer<double>(options_of(c));
     const Closure<double> closure = [&] { return problem.loss_and_grad(); };
     for (std::size_t step = 1; step <= 10; ++step) {
-      probe.params = problem.params;
+      for (std::size_t k = 0; k < problem.params.size(); ++k)
+        probe.params[k].assign(problem.params[k].value);
       const double want_loss = probe.loss_and_grad();
       const std::optional<double> loss = opt->step(problem.span(), &closure);
       ASSERT_TRUE(loss.has_value()) << label;
