@@ -24,8 +24,9 @@ template <class T>
 std::unique_ptr<Layer<T>> ActivationLayer<T>::from_config(const nlohmann::ordered_json& config,
                                                           Shape in) {
   layer_config::check_keys(config, {"activation", "alpha"});
-  const Activation act = parse_activation(layer_config::get_string(config, "activation", "identity"));
-  return std::make_unique<ActivationLayer<T>>(act, in, layer_config::get_number(config, "alpha", -1.0));
+  const auto act = parse_activation(layer_config::get_string(config, "activation", "identity"));
+  const double alpha = layer_config::get_number(config, "alpha", -1.0);
+  return std::make_unique<ActivationLayer<T>>(act, in, alpha);
 }
 
 template <class T>

@@ -13,7 +13,8 @@ const Matrix<T>& Layer<T>::pre_activation() const {
 template <class T>
 void Layer<T>::backward_loss(Loss, const Matrix<T>&, const Matrix<T>&, const Matrix<T>&,
                              Matrix<T>*) {
-  throw UsageError(name() + " (" + std::string(kind()) + ") has no output activation to fuse a loss with");
+  throw UsageError(name() + " (" + std::string(kind()) +
+                   ") has no output activation to fuse a loss with");
 }
 
 template <class T>

@@ -33,6 +33,11 @@ inline void check_keys(const Json& config, std::initializer_list<std::string_vie
   }
 }
 
+/// "field 'key' is <value>; expected <what>".
+[[noreturn]] inline void fail(const char* key, const Json& v, const char* what) {
+  throw UsageError("field '" + std::string(key) + "' is " + v.dump() + "; expected " + what);
+}
+
 inline const Json* field(const Json& config, const char* key) {
   if (!config.is_object()) return nullptr;
   const auto it = config.find(key);
@@ -44,28 +49,28 @@ inline std::size_t get_size(const Json& config, const char* key) {
   const Json* v = field(config, key);
   if (!v) throw UsageError("field '" + std::string(key) + "' is missing; expected an integer >= 1");
   if (!v->is_number_unsigned() || v->get<std::size_t>() == 0)
-    throw UsageError("field '" + std::string(key) + "' is " + v->dump() + "; expected an integer >= 1");
+    fail(key, *v, "an integer >= 1");
   return v->get<std::size_t>();
 }
 
 inline double get_number(const Json& config, const char* key, double fallback) {
   const Json* v = field(config, key);
   if (!v) return fallback;
-  if (!v->is_number()) throw UsageError("field '" + std::string(key) + "' is " + v->dump() + "; expected a number");
+  if (!v->is_number()) fail(key, *v, "a number");
   return v->get<double>();
 }
 
 inline std::string get_string(const Json& config, const char* key, const char* fallback) {
   const Json* v = field(config, key);
   if (!v) return fallback;
-  if (!v->is_string()) throw UsageError("field '" + std::string(key) + "' is " + v->dump() + "; expected a string");
+  if (!v->is_string()) fail(key, *v, "a string");
   return v->get<std::string>();
 }
 
 inline bool get_bool(const Json& config, const char* key, bool fallback) {
   const Json* v = field(config, key);
   if (!v) return fallback;
-  if (!v->is_boolean()) throw UsageError("field '" + std::string(key) + "' is " + v->dump() + "; expected true or false");
+  if (!v->is_boolean()) fail(key, *v, "true or false");
   return v->get<bool>();
 }
 

@@ -52,7 +52,8 @@ class Dense final : public Layer<T> {
 
   /// x: (N, I) -> y = a: (N, O); keeps z (N, O) for backward.
   void forward(const Matrix<T>& x, Matrix<T>& y, const ForwardContext& ctx) override;
-  /// dz = dy * f'(z) (or the softmax Jacobian product), then dw += dzᵀ x, db += Σ_n dz, dx = dz w.
+  /// dz = dy * f'(z) (or the softmax Jacobian product), then dw += dzᵀ x, db += Σ_n dz,
+  /// dx = dz w.
   void backward(const Matrix<T>& x, const Matrix<T>& y, const Matrix<T>& dy,
                 Matrix<T>* dx) override;
   /// forward without state: z in s.z; at batch 1 in float, the matrix-vector kernels at any size.

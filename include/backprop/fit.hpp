@@ -25,13 +25,14 @@ struct FitOptions {
 };
 
 /// Trains on the rows of X (N, in) with targets Y (N, out): exactly bp::train on
-/// Dataset::regression(X, Y) without preprocessing, with make_optimizer({optimizer, lr, momentum}) and
-/// TrainOptions{epochs, batch_size, seed} (tests/test_fit.cpp checks the bits). Like every
-/// Dataset, X and Y are stored as float32. Returns train's result: the loss of each epoch is
+/// Dataset::regression(X, Y) without preprocessing, with make_optimizer({optimizer, lr,
+/// momentum}) and TrainOptions{epochs, batch_size, seed} (tests/test_fit.cpp checks the bits).
+/// Like every Dataset, X and Y are stored as float32. Returns train's result: the loss of each epoch is
 /// the sample-weighted mean of the batch losses measured before each update. Throws UsageError
 /// on inconsistent shapes or options, DivergenceError naming the epoch and batch when the loss
 /// or a gradient stops being finite.
 template <class T>
-TrainResult fit(Network<T>& net, const Matrix<T>& X, const Matrix<T>& Y, const FitOptions& opts);
+TrainResult fit(Network<T>& net, const Matrix<T>& X, const Matrix<T>& Y,
+                const FitOptions& opts);
 
 }  // namespace bp

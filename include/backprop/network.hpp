@@ -55,8 +55,12 @@ class Network {
   std::size_t depth() const noexcept { return layers_.size(); }  ///< number of layers
   std::size_t in() const noexcept { return layers_.empty() ? 0 : layers_.front()->in(); }
   std::size_t out() const noexcept { return layers_.empty() ? 0 : layers_.back()->out(); }
-  Shape in_shape() const noexcept { return layers_.empty() ? Shape{} : layers_.front()->in_shape(); }
-  Shape out_shape() const noexcept { return layers_.empty() ? Shape{} : layers_.back()->out_shape(); }
+  Shape in_shape() const noexcept {
+    return layers_.empty() ? Shape{} : layers_.front()->in_shape();
+  }
+  Shape out_shape() const noexcept {
+    return layers_.empty() ? Shape{} : layers_.back()->out_shape();
+  }
   std::size_t parameter_count() const noexcept;
   /// Layer l (0-based); throws std::out_of_range. Layers cannot be replaced or reshaped.
   Layer<T>& layer(std::size_t l) { return *layers_.at(l); }
