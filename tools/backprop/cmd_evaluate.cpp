@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
@@ -54,7 +55,8 @@ void print_confusion(const std::vector<std::string>& names, const Json& conf) {
 
 std::string arch_of(const Network<float>& net) {
   std::string s = std::to_string(net.in());
-  for (const auto& l : net.layers()) s += "-" + std::to_string(l.out());
+  for (std::size_t l = 0; l < net.depth(); ++l)  // the layers with weights: 784-256-10
+    if (!std::as_const(net.layer(l)).params().empty()) s += "-" + std::to_string(net.layer(l).out());
   return s;
 }
 

@@ -51,9 +51,8 @@ int run_gradcheck(const nlohmann::ordered_json& cfg) {
   std::printf("%-6s %-11s %-13s %-13s %-9s %s\n", "layer", "activation", "worst dE/dw", "worst dE/db",
               "checked", "min|z|");
   for (const auto& l : r.layers) {
-    const auto& layer = net.layer(l.layer - 1);
     std::printf("%-6zu %-11s %-13.3e %-13.3e %-9zu %.3e%s\n", l.layer,
-                std::string(activation_name(layer.activation())).c_str(), l.worst_weight, l.worst_bias,
+                std::string(activation_name(l.activation)).c_str(), l.worst_weight, l.worst_bias,
                 l.checked, l.min_abs_z, l.near_kink ? "  (near a kink: the check is not meaningful here)" : "");
   }
   std::printf("input  worst dE/dx %.3e\n", r.worst_input);

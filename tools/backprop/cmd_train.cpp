@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "backprop/backprop.hpp"
 #include "backprop/checkpoint.hpp"
@@ -170,8 +172,8 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   Network<T> net;
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
     const bool last = l + 2 == sizes.size();
-    net.add({.in = sizes[l], .out = sizes[l + 1], .activation = last ? out_act : hidden,
-             .dropout = last ? 0.0 : dropout});
+    net.add({.in = sizes[l], .out = sizes[l + 1], .activation = last ? out_act : hidden});
+    if (!last && dropout > 0) net.add(std::make_unique<Dropout<T>>(dropout, Shape::flat(sizes[l + 1])));
   }
   net.set_loss(loss);
   InitOptions init;
@@ -288,10 +290,12 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     check_same_data(ck->validation_data, val_fp, "validation data", resume_path);
     if (ck->model.info.preprocessing != info.preprocessing)
       throw UsageError(resume_path + ": the checkpoint's preprocessing differs from this data's");
-    for (std::size_t l = 0; l < net.depth(); ++l) {
-      net.layer(l).weights().value = ck->model.net.layer(l).weights().value;
-      net.layer(l).bias().value = ck->model.net.layer(l).bias().value;
-    }
+    const auto saved = std::as_const(ck->model.net).params();
+    const auto params = net.params();
+    if (saved.size() != params.size())
+      throw DataError(resume_path + ": the checkpoint's network has " + std::to_string(saved.size()) +
+                      " parameter tensors; this configuration has " + std::to_string(params.size()));
+    for (std::size_t k = 0; k < params.size(); ++k) params[k]->assign(saved[k]->value);
     opt->load_state(ck->optimizer);
     if (plateau) {
       if (ck->extra.size() != 5) throw DataError(resume_path + ": the checkpoint has no plateau-schedule state");
