@@ -95,6 +95,10 @@ class Layer {
   virtual std::vector<Param<T>*> params() { return {}; }
   std::vector<const Param<T>*> params() const;
   void zero_grad() noexcept;
+  /// State that is saved with the model but not trained (PyTorch's buffers), e.g. BatchNorm's
+  /// running mean and variance: named tensors whose `grad` is unused and that optimizers never
+  /// see. Written and read by the model file after the parameters; none by default.
+  virtual std::vector<Param<T>*> buffers() { return {}; }
 
   /// Everything but the parameter values and the input shape needed to make the layer again
   /// (make_layer(kind(), config(), in_shape()) in layer_registry.hpp). Needs
