@@ -35,12 +35,23 @@ Dataset labels_to_regression(const Dataset& data) {
   const auto labels = data.labels();
   for (std::size_t n = 0; n < data.size(); ++n) targets[n] = value[labels[n]];
   const std::size_t I = data.features();
+  Dataset out;
   if (data.feature_type() == FeatureType::kU8) {
     const auto f = data.features_u8();
-    return Dataset::regression(I, std::vector<std::uint8_t>(f.begin(), f.end()), 1, std::move(targets));
+    out = Dataset::regression(I, std::vector<std::uint8_t>(f.begin(), f.end()), 1, std::move(targets));
+  } else {
+    const auto f = data.features_f32();
+    out = Dataset::regression(I, std::vector<float>(f.begin(), f.end()), 1, std::move(targets));
   }
-  const auto f = data.features_f32();
-  return Dataset::regression(I, std::vector<float>(f.begin(), f.end()), 1, std::move(targets));
+  // The label column is now the one target: its name names the prediction (predict's header).
+  ColumnNames cols = data.columns();
+  if (!cols.features.empty() && !cols.label.empty()) {  // as a CSV read with --task regression records it
+    cols.targets = {cols.label};
+    cols.label.clear();
+    cols.label_index = -1;
+  }
+  out.set_columns(std::move(cols));
+  return out;
 }
 
 }  // namespace bp
