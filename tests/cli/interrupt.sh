@@ -3,13 +3,15 @@
 # exit status is 130 (128 + SIGINT), one line on stderr says where it stopped, and the saved model
 # loads. Usage: interrupt.sh BACKPROP FIXTURES_DIR OUT_DIR
 set -u
+source "$(dirname "$0")/wait_handler.sh"
 bp=$1 fx=$2 out=$3
 model="$out/interrupted.bpm"
 rm -f "$model"
 "$bp" train --train "$fx/blobs.csv" --layers 2,8,3 --epochs 100000000 --early-stopping none --batch-size 1 --verbose 0 \
   --seed 1 --output "$model" 2>"$out/interrupt.err" &
 pid=$!
-sleep 1
+wait_handler "$pid" 2
+sleep 0.2
 kill -INT "$pid"
 wait "$pid"
 rc=$?

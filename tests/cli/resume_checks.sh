@@ -7,6 +7,7 @@
 #      gives the model of the run that was never interrupted.
 # Usage: resume_checks.sh BACKPROP FIXTURES_DIR OUT_DIR
 set -u
+source "$(dirname "$0")/wait_handler.sh"
 bp=$1 fx=$2 out=$3/resume-checks
 rm -rf "$out"
 mkdir -p "$out/a" "$out/b"
@@ -37,7 +38,8 @@ cp "$fx/blobs.csv" "$out/b/data.csv"
 (cd "$out/a" && rm -f model.bpm ck.bpc && "$bp" "${args[@]}" --epochs 20000 --checkpoint-every 5000 >/dev/null) || { echo "reference run failed"; exit 1; }
 (cd "$out/b" && exec "$bp" "${args[@]}" --epochs 20000 --checkpoint-every 5000 >/dev/null 2>../term.err) &
 pid=$!
-sleep 0.5
+wait_handler "$pid" 15
+sleep 0.2
 kill -TERM "$pid"
 { wait "$pid"; } 2>/dev/null
 rc=$?
