@@ -4,7 +4,9 @@
 #include <memory>
 #include <string>
 
+#include "backprop/atomic_file.hpp"
 #include "backprop/backprop.hpp"
+#include "backprop/explain_page.hpp"
 #include "commands.hpp"
 
 namespace bp::cli {
@@ -20,6 +22,7 @@ struct ExplainArgs {
   std::size_t steps = 0;
   std::string order = "simultaneous";
   int precision = 12;
+  std::string output;  // empty: stdout
 };
 
 UpdateOrder parse_order(const std::string& s) {
@@ -32,7 +35,10 @@ int run_explain(const ExplainArgs& args) {
   if (!args.network_pos.empty() && !args.network_opt.empty() && args.network_pos != args.network_opt)
     throw UsageError("two network files given ('" + args.network_pos + "' and --network '" +
                      args.network_opt + "'); give one");
-  const ExplainFormat format = parse_explain_format(args.format);
+  const bool html = args.format == "html", dot = args.format == "dot";
+  const bool prose = args.format == "text" || args.format == "markdown" || args.format == "md" || args.format == "json";
+  if (!html && !dot && !prose)
+    throw UsageError("--format '" + args.format + "'; expected one of: text, markdown, json, html, dot");
   const UpdateOrder order = parse_order(args.order);
   const std::string file = args.network_pos.empty() ? args.network_opt : args.network_pos;
 
@@ -56,11 +62,21 @@ int run_explain(const ExplainArgs& args) {
     throw UsageError("--precision " + std::to_string(args.precision) + "; expected 10 to 17 digits");
 
   // The derivation is for the first sample; --steps trains on all of them, in order.
-  const Explanation e = explain(spec.net, spec.input.row(0), spec.target.row(0), opts);
-  TrainingSummary training;
-  if (args.steps > 0) training = explain_training(spec.net, spec.input, spec.target, opts.lr, args.steps, order);
-  const std::string text = render_explanation(e, args.steps > 0 ? &training : nullptr, format);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::string text;
+  if (html) {
+    text = render_explain_html(spec.net, spec.input, spec.target, opts, args.steps, order);
+  } else {
+    const Explanation e = explain(spec.net, spec.input.row(0), spec.target.row(0), opts);
+    TrainingSummary training;
+    if (args.steps > 0) training = explain_training(spec.net, spec.input, spec.target, opts.lr, args.steps, order);
+    text = dot ? render_explain_dot(e)
+               : render_explanation(e, args.steps > 0 ? &training : nullptr, parse_explain_format(args.format));
+  }
+  if (args.output.empty() || args.output == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  } else {
+    write_file_atomically(args.output, {reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+  }
   return 0;
 }
 
@@ -74,7 +90,11 @@ void register_explain(CLI::App& app, Run& run) {
   cmd->add_option("network", args->network_pos,
                   "JSON network description (docs/network-json.md); default: the seed's 2-2-2 network");
   cmd->add_option("--network", args->network_opt, "Same as the positional NETWORK");
-  cmd->add_option("--format", args->format, "Output: text, markdown or json")->capture_default_str();
+  cmd->add_option("--format", args->format,
+                  "Output: text, markdown, json, html (a self-contained page that steps through the updates) "
+                  "or dot (Graphviz)")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", args->output, "Write to this file instead of standard output");
   cmd->add_option("--lr", args->lr, "Learning rate (default: the description's, or the seed's 0.5)")
       ->each([args](const std::string&) { args->lr_set = true; });
   cmd->add_option("--steps", args->steps,
