@@ -1,5 +1,5 @@
 // `backprop explain --format dot`: the explained network as a Graphviz graph. One record per
-// neuron, {name (bias) | net | out | δ}, micrograd's "data | grad" at neuron level; edges carry w
+// neuron, {name (bias) | net | out | δ} stacked top to bottom, micrograd's "data | grad" at neuron level; edges carry w
 // and ∂E/∂w and use TensorFlow Playground's encodings (colour = sign, width = |w|).
 #include <algorithm>
 #include <cmath>
@@ -72,13 +72,12 @@ std::string render_explain_dot(const Explanation& e) {
       const NeuronForward& n = lf.neurons[j];
       const NeuronBackward& nb = lb.neurons[j];
       const bool saturated = nb.kind == DeltaKind::kChain && std::abs(nb.da_dz.value) < 0.01;
-      std::string label(1, '{');  // (appending: GCC 12 reports a false -Wrestrict for "{" + ...)
-      label += esc(n.z.sym.text + " (" + n.bias.sym.text + " = " + fmt(n.bias.value, p) + ")", true);
+      // With rankdir=LR a record's top-level fields stack vertically: name, net, out, δ.
+      std::string label = esc(n.z.sym.text + " (" + n.bias.sym.text + " = " + fmt(n.bias.value, p) + ")", true);
       label += "|net " + esc(n.z.sym.text, true) + " = " + fmt(n.z.value, p);
       label += "|out " + esc(n.a.sym.text, true) + " = " + fmt(n.a.value, p);
       label += "|δ " + esc("dE_total/d" + n.z.sym.text, true) + " = " + fmt(nb.de_dz.value, p);
       if (saturated) label += "|saturated: f' = " + fmt(nb.da_dz.value, p) + " \\< 0.01";
-      label += "}";
       o += "  " + node_id(lf.layer, j) + " [shape=record, label=\"" + label + "\"" +
            (saturated ? ", color=\"#c0392b\", penwidth=2" : "") + "];\n";
     }
