@@ -13,6 +13,7 @@
 #include "backprop/dense.hpp"
 #include "backprop/error.hpp"
 #include "backprop/explain.hpp"
+#include "backprop/explain_page.hpp"
 #include "backprop/gradcheck.hpp"
 #include "backprop/init.hpp"
 #include "backprop/loss.hpp"
