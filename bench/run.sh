@@ -83,7 +83,7 @@ w2_ours() {
   local T=$1 id=w2_ours_$1
   local res
   res=$(timed "$id" "$cli" train --dataset fashion-mnist --layers 784,256,128,10 --activation relu \
-          --loss cross-entropy --optimizer sgd --lr 0.1 --momentum 0.9 --batch-size 128 --epochs 1 \
+          --loss cross-entropy --optimizer sgd --lr 0.1 --momentum 0.9 --batch-size 128 --epochs 1 --init auto --early-stopping none \
           --preprocess minmax --seed 1 --threads "$T" --verbose 2 --output "$OUT/w2_model_$T.bpm")
   if [[ $res == FAIL* ]]; then echo "$res"; return; fi
   local o="$OUT/$id.out" sps acc

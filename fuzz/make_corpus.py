@@ -47,8 +47,10 @@ def u16(n):
     return struct.pack("<H", n)
 
 
-def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=1, corrupt_crc=False, scale=2.0):
-    """A model file (docs/file-formats.md); layers: [(in, out, activation)]."""
+def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=2, corrupt_crc=False, scale=2.0,
+          features=(), label="", label_index=-1, targets=()):
+    """A model file (docs/file-formats.md); layers: [(in, out, activation)]. Version 2 on: with the
+    column names (features, label, label_index, targets)."""
     def s(t):
         t = t.encode()
         return struct.pack("<I", len(t)) + t
@@ -64,6 +66,10 @@ def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, vers
     classes = classes or []
     body += struct.pack("<I", len(classes)) + b"".join(s(c) for c in classes)
     body += struct.pack("<Q", 42) + s('{"epochs": 1}')
+    if version >= 2:
+        body += struct.pack("<I", len(features)) + b"".join(s(n) for n in features)
+        body += s(label) + struct.pack("<q", label_index)
+        body += struct.pack("<I", len(targets)) + b"".join(s(n) for n in targets)
     fmt = "<f" if scalar == 4 else "<d"
     k = 0
     for i, o, _ in layers:
@@ -129,20 +135,26 @@ def seeds():
         "gz.data": gz(b"1 1 1\n0.5 1\n"),
     }
 
-    m = model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"])
+    m = model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"], features=["x", "y"], label="label",
+              label_index=2)
     # Mode byte 0: the target fixes up the body size and CRC (the fuzzer mutates the body); 1: as is.
     fix, raw = bytes([0]), bytes([1])
     out["model"] = {
         "float.bpm": fix + m,
-        "double.bpm": fix + model([(3, 1, "tanh")], loss="mse", scalar=8, pre="standard"),
+        "double.bpm": fix + model([(3, 1, "tanh")], loss="mse", scalar=8, pre="standard", features=["a", "b", "c"],
+                                  targets=["t"]),
         "classes.bpm": fix + model([(2, 3, "relu"), (3, 3, "softmax")], pre="minmax", classes=["a", "b", "c"]),
         # fuzz_model's first finding: a negative preprocessing scale was accepted at load
         "negative-scale.bpm": fix + model([(2, 1, "identity")], loss="mse", pre="standard", scale=-2.0),
-        "version2.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", version=2),
+        "version1.bpm": fix + model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"], version=1),
+        "version3.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", version=3),
         "crc.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", corrupt_crc=True),
         "truncated.bpm": raw + m[:-9], "gz.bpm": raw + gz(m),
     }
     out["checkpoint"] = dict(CHECKPOINTS)
+    # A checkpoint of format version 1 (tests/golden/), which every later version still reads.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "v1-blobs.bpc"), "rb") as f:
+        out["checkpoint"]["golden-v1.bpc"] = fix + f.read()
     out["checkpoint"].update({"model.bpm": raw + m,
                               "magic": raw + b"BPCKPT\0\0" + struct.pack("<IIQ", 1, 4, 8) + bytes(12)})
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages backprop needs to build, test and run its main job.
 #   scripts/install-deps.sh          build + test + main-job dependencies
-#   scripts/install-deps.sh --bench  also the peers used by bench/ (PyTorch, FANN)
+#   scripts/install-deps.sh --bench  also the peers used by bench/ (PyTorch, FANN, scikit-learn)
 set -euo pipefail
 pkgs=(build-essential cmake g++ pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
@@ -13,7 +13,7 @@ pkgs=(build-essential cmake g++ pkg-config
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-torch libfann-dev hyperfine)
+  pkgs+=(python3-torch libfann-dev hyperfine python3-sklearn)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

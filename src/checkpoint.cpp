@@ -1,5 +1,7 @@
 // Checkpoint reader and writer. Layout (little-endian), see docs/file-formats.md:
 //   "BPCKPT\0\0" | u32 version | u32 scalar bytes (4 or 8) | u64 body size | body | u32 crc32
+// (the frame, checked by io::check_frame in file_frame.hpp; version 2 = version 1's layout with an
+// embedded model of version 2 or later)
 // body: u64 M | M bytes: a complete model file (BPMODEL, its own CRC) |
 //       2 x fingerprint (u64 samples, u64 features, u64 targets, u32 crc): train, validation |
 //       state: u64 epoch, u64 batch, u64 steps, f64 loss_sum, u64 correct, u64 seen, f64 seconds,
@@ -22,6 +24,7 @@
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
 #include "byte_io.hpp"
+#include "file_frame.hpp"
 
 namespace bp {
 
@@ -30,7 +33,9 @@ namespace {
 using io::Reader;
 using io::Writer;
 constexpr char kMagic[8] = {'B', 'P', 'C', 'K', 'P', 'T', '\0', '\0'};
-constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8;
+constexpr io::FrameKind kCheckpointFrame = {
+    kMagic, "BPCKPT\\0\\0", "backprop checkpoint", kCheckpointFormatVersion, "BPMODEL",
+    "found a model file (BPMODEL): resume needs the --checkpoint file"};
 constexpr std::size_t kEpochStatsBytes = 8 * 8;
 
 void put_fingerprint(Writer& w, const DataFingerprint& f) {
@@ -155,48 +160,21 @@ std::vector<unsigned char> checkpoint_to_bytes(const Network<T>& net, const Mode
   return std::move(file.out);
 }
 
+int checkpoint_scalar_size(const std::string& bytes, const std::string& name) {
+  return static_cast<int>(io::check_frame(bytes, name, kCheckpointFrame).scalar);
+}
+
 template <class T>
 Checkpoint<T> checkpoint_from_bytes(const std::string& bytes, const std::string& name) {
-  Reader h(bytes, 0, bytes.size(), name);
-  if (!is_checkpoint(bytes)) {
-    const bool model = bytes.size() >= 8 && std::memcmp(bytes.data(), "BPMODEL", 8) == 0;
-    const bool gz = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
-                    static_cast<unsigned char>(bytes[1]) == 0x8b;
-    h.fail(std::string("not a backprop checkpoint: expected magic \"BPCKPT\\0\\0\"") +
-               (model ? ", found a model file (BPMODEL): resume needs the --checkpoint file" : "") +
-               (gz ? ", found a gzip stream (decompress it first)" : ""),
-           0);
-  }
-  Reader r(bytes, 8, bytes.size(), name);
-  const auto version = r.get<std::uint32_t>("format version");
-  if (version > kCheckpointFormatVersion)
-    r.fail("checkpoint format version " + std::to_string(version) + " is newer than this backprop reads (" +
-               std::to_string(kCheckpointFormatVersion) + "); upgrade backprop",
-           8);
-  if (version == 0) r.fail("format version 0 is not a valid version", 8);
-  const auto scalar = r.get<std::uint32_t>("scalar size");
-  if (scalar != sizeof(T))
-    r.fail("scalar size " + std::to_string(scalar) + "; this run trains in " +
-               (sizeof(T) == 4 ? "float (4)" : "double (8)") + ": resume with --precision " +
-               (scalar == 4 ? "float" : scalar == 8 ? "double" : "float or double"),
-           12);
-  const auto body_size = r.get<std::uint64_t>("body size");
-  if (body_size > bytes.size() - kHeaderSize || bytes.size() - kHeaderSize - body_size != 4)
-    r.fail("body size " + std::to_string(body_size) + " does not match the file size " +
-               std::to_string(bytes.size()) + " (expected " +
-               std::to_string(bytes.size() >= kHeaderSize + 4 ? bytes.size() - kHeaderSize - 4 : 0) +
-               "): the file is truncated or has trailing bytes",
-           16);
-  const std::size_t body_end = kHeaderSize + static_cast<std::size_t>(body_size);
-  std::uint32_t stored_crc;
-  std::memcpy(&stored_crc, bytes.data() + body_end, 4);
-  const std::uint32_t crc = io::crc32_of(reinterpret_cast<const unsigned char*>(bytes.data()), body_end);
-  if (crc != stored_crc)
-    r.fail("checksum mismatch: stored " + std::to_string(stored_crc) + ", computed " + std::to_string(crc) +
-               "; the file is corrupt",
-           body_end);
-
-  Reader b(bytes, kHeaderSize, body_end, name);
+  const io::Frame f = io::check_frame(bytes, name, kCheckpointFrame);
+  const std::uint32_t scalar = f.scalar;
+  if (scalar != sizeof(T))  // the CRC-32 matched: the scalar size is what the writer wrote
+    throw DataError(name + ": byte 12: scalar size " + std::to_string(scalar) + "; this run trains in " +
+                    (sizeof(T) == 4 ? "float (4)" : "double (8)") + ": resume with --precision " +
+                    (scalar == 4 ? "float" : "double"));
+  const std::size_t body_end = f.body_end;
+  // Versions 1 and 2 have the same layout; 2 embeds a model file of version 2 or later.
+  Reader b(bytes, f.body_begin, body_end, name);
   Checkpoint<T> ck;
   std::size_t at = b.pos();
   const std::size_t model_size = get_count(b, 1, "embedded model size");

@@ -2,8 +2,11 @@
 //   "BPMODEL\0" | u32 version | u32 scalar bytes (4 or 8) | u64 body size | body | u32 crc32
 // body: str loss | u32 L | L x (u64 in, u64 out, str activation, f64 alpha, f64 dropout,
 //       u8 train_weights, u8 train_bias) | str pre.kind | u64 P | P x f64 offset | P x f64 scale |
-//       u32 C | C x str class | u64 seed | str config | L x (w (out*in) then b (out), as scalar)
-// str = u32 length + bytes. The CRC-32 (zlib) covers everything before it.
+//       u32 C | C x str class | u64 seed | str config |
+//       [version 2 on: u32 F | F x str feature | str label | i64 label index | u32 K | K x str target] |
+//       L x (w (out*in) then b (out), as scalar)
+// str = u32 length + bytes. The CRC-32 (zlib) covers everything before it. The frame (magic,
+// version, scalar size, body size, CRC) is checked by io::check_frame (file_frame.hpp).
 #include "backprop/model.hpp"
 
 #include <bit>
@@ -15,6 +18,7 @@
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
 #include "byte_io.hpp"
+#include "file_frame.hpp"
 
 namespace bp {
 
@@ -24,9 +28,12 @@ using io::Reader;
 using io::Writer;
 using io::kMaxString;
 constexpr char kMagic[8] = {'B', 'P', 'M', 'O', 'D', 'E', 'L', '\0'};
-constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8;
+constexpr io::FrameKind kModelFrame = {kMagic, "BPMODEL\\0", "backprop model file", kModelFormatVersion,
+                                       "BPCKPT\0\0",
+                                       "found a checkpoint (BPCKPT): give the model file that train --output wrote"};
 constexpr std::uint32_t kMaxLayers = 4096;
 constexpr std::uint64_t kMaxWidth = 1u << 24;
+constexpr std::int64_t kMaxColumnIndex = (std::int64_t{1} << 31) - 1;
 
 std::uint32_t crc_of(const unsigned char* p, std::size_t n) { return io::crc32_of(p, n); }
 
@@ -35,6 +42,32 @@ std::string shortest(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
+}
+
+// Returns the offset of the first byte of s that is not UTF-8 text without control characters,
+// or npos. Names end up in CSV and JSON output, so they must be such text.
+std::size_t bad_text_at(const std::string& s) {
+  const auto u = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+  for (std::size_t k = 0; k < s.size();) {
+    const unsigned c = u(k);
+    unsigned lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+    std::size_t n = 0;
+    if (c >= 0x20 && c < 0x7f) n = 1;
+    else if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4) n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    if (n == 0 || (n > 1 && (u(k + 1) < lo || u(k + 1) > hi))) return k;
+    for (std::size_t i = 2; i < n; ++i)
+      if (u(k + i) < 0x80 || u(k + i) > 0xbf) return k;
+    k += n;
+  }
+  return std::string::npos;
+}
+
+// UsageError when a name that the writer is given is not such text: the reader would refuse it.
+void check_name(const std::string& s, const std::string& what) {
+  if (bad_text_at(s) != std::string::npos)
+    throw UsageError("model: " + what + " '" + s + "': expected UTF-8 text without control characters");
 }
 
 template <class S, class T>
@@ -69,9 +102,24 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
     throw UsageError("model: preprocessing has " + std::to_string(pre.offset.size()) +
                      " offsets and " + std::to_string(pre.scale.size()) + " scales, expected " +
                      std::to_string(net.in()) + " each (one per input)");
-  if (!info.class_names.empty() && info.class_names.size() != net.out())
-    throw UsageError("model: " + std::to_string(info.class_names.size()) + " class names for " +
-                     std::to_string(net.out()) + " outputs");
+  // One name per output, or two names for one sigmoid output (class 1 when above 0.5).
+  const std::size_t C = info.class_names.size();
+  if (C != 0 && C != net.out() && !(C == 2 && net.out() == 1))
+    throw UsageError("model: " + std::to_string(C) + " class names for " + std::to_string(net.out()) +
+                     " outputs; expected one per output, or two for one output");
+  const ColumnNames& cols = info.columns;
+  if (!cols.features.empty() && cols.features.size() != net.in())
+    throw UsageError("model: " + std::to_string(cols.features.size()) + " feature names for " +
+                     std::to_string(net.in()) + " inputs");
+  if (!cols.targets.empty() && (cols.targets.size() != net.out() || !info.class_names.empty()))
+    throw UsageError("model: " + std::to_string(cols.targets.size()) + " target names for " +
+                     std::to_string(net.out()) + " outputs" + (info.class_names.empty() ? "" : " of a classifier"));
+  if (cols.label_index < -1 || cols.label_index > kMaxColumnIndex)
+    throw UsageError("model: label column index " + std::to_string(cols.label_index) + " out of range");
+  for (const auto& c : info.class_names) check_name(c, "class name");
+  for (const auto& f : cols.features) check_name(f, "feature name");
+  for (const auto& t : cols.targets) check_name(t, "target name");
+  check_name(cols.label, "label column name");
   Writer body;
   body.put_str(std::string(loss_name(net.loss())));
   body.put(static_cast<std::uint32_t>(net.depth()));
@@ -92,6 +140,12 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   for (const auto& c : info.class_names) body.put_str(c);
   body.put(info.seed);
   body.put_str(info.config_json);
+  body.put(static_cast<std::uint32_t>(cols.features.size()));  // version 2: the column names
+  for (const auto& f : cols.features) body.put_str(f);
+  body.put_str(cols.label);
+  body.put(static_cast<std::int64_t>(cols.label_index));
+  body.put(static_cast<std::uint32_t>(cols.targets.size()));
+  for (const auto& t : cols.targets) body.put_str(t);
   for (const auto& l : net.layers()) {
     for (T v : l.weights().value) body.put(v);
     for (T v : l.bias().value) body.put(v);
@@ -106,48 +160,43 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   return std::move(file.out);
 }
 
-template <class T>
-Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
-  Reader h(bytes, 0, bytes.size(), name);
-  if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 8) != 0) {
-    const bool gz = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
-                    static_cast<unsigned char>(bytes[1]) == 0x8b;
-    h.fail(std::string("not a backprop model file: expected magic \"BPMODEL\\0\"") +
-               (gz ? ", found a gzip stream (decompress it first)" : ""),
-           0);
-  }
-  Reader r(bytes, 8, bytes.size(), name);
-  const auto version = r.get<std::uint32_t>("format version");
-  if (version > kModelFormatVersion)
-    r.fail("format version " + std::to_string(version) + " is newer than this backprop reads (" +
-               std::to_string(kModelFormatVersion) + "); upgrade backprop",
-           8);
-  if (version == 0) r.fail("format version 0 is not a valid version", 8);
-  const auto scalar = r.get<std::uint32_t>("scalar size");
-  if (scalar != 4 && scalar != 8)
-    r.fail("scalar size " + std::to_string(scalar) + "; expected 4 (float) or 8 (double)", 12);
-  const auto body_size = r.get<std::uint64_t>("body size");
-  if (body_size > bytes.size() - kHeaderSize || bytes.size() - kHeaderSize - body_size != 4)
-    r.fail("body size " + std::to_string(body_size) + " does not match the file size " +
-               std::to_string(bytes.size()) + " (expected " +
-               std::to_string(bytes.size() >= kHeaderSize + 4 ? bytes.size() - kHeaderSize - 4 : 0) +
-               "): the file is truncated or has trailing bytes",
-           16);
-  const std::size_t body_end = kHeaderSize + static_cast<std::size_t>(body_size);
-  std::uint32_t stored_crc;
-  std::memcpy(&stored_crc, bytes.data() + body_end, 4);
-  const std::uint32_t crc = crc_of(reinterpret_cast<const unsigned char*>(bytes.data()), body_end);
-  if (crc != stored_crc)
-    r.fail("checksum mismatch: stored " + std::to_string(stored_crc) + ", computed " + std::to_string(crc) +
-               "; the file is corrupt",
-           body_end);
+namespace {
 
-  Reader b(bytes, kHeaderSize, body_end, name);
-  Model<T> m;
+// A name (class, feature, label, target) that must be text: see bad_text_at.
+std::string get_name(Reader& b, const std::string& what) {
+  const std::size_t at = b.pos();
+  std::string s = b.get_str(what.c_str());
+  if (const std::size_t k = bad_text_at(s); k != std::string::npos) {
+    const char* hex = "0123456789ABCDEF";
+    const auto byte = static_cast<unsigned char>(s[k]);
+    b.fail(what + ": expected UTF-8 text without control characters, found the byte 0x" + hex[byte >> 4] +
+               hex[byte & 15] + " at offset " + std::to_string(k) + " of the name",
+           at);
+  }
+  return s;
+}
+
+// A u32 count of names that must be 0 or `expected`, then the names.
+std::vector<std::string> get_names(Reader& b, std::size_t expected, const std::string& what,
+                                   const std::string& of) {
+  const std::size_t at = b.pos();
+  const auto n = b.get<std::uint32_t>((what + " count").c_str());
+  if (n != 0 && n != expected)
+    b.fail(std::to_string(n) + " " + what + "s for " + std::to_string(expected) + " " + of + "; expected 0 or " +
+               std::to_string(expected),
+           at);
+  std::vector<std::string> names;
+  for (std::uint32_t k = 0; k < n; ++k) names.push_back(get_name(b, what + " " + std::to_string(k + 1)));
+  return names;
+}
+
+// Loss and layers (every version). Each layer's parameters must fit in the bytes left.
+template <class T>
+void read_network(Reader& b, std::uint32_t scalar, Network<T>& net) {
   std::size_t at = b.pos();
   const std::string loss = b.get_str("loss name");
   try {
-    m.net.set_loss(parse_loss(loss));
+    net.set_loss(parse_loss(loss));
   } catch (const UsageError& e) {
     b.fail(e.what(), at);
   }
@@ -179,26 +228,28 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
       o.dropout = b.get<double>("dropout");
       o.train_weights = b.get<std::uint8_t>("flags") != 0;
       o.train_bias = b.get<std::uint8_t>("flags") != 0;
-      m.net.add(o);
+      net.add(o);
     } catch (const UsageError& e) {
       b.fail("layer " + std::to_string(l + 1) + ": " + e.what(), at);
     }
   }
+}
+
+// Preprocessing kind, offsets and scales (every version).
+void read_preprocessing(Reader& b, std::size_t inputs, Preprocessing& pre) {
+  std::size_t at = b.pos();
+  pre.kind = b.get_str("preprocessing kind");
+  if (pre.kind != "none" && pre.kind != "minmax" && pre.kind != "standard")
+    b.fail("preprocessing '" + pre.kind + "'; expected none, minmax or standard", at);
   at = b.pos();
-  m.info.preprocessing.kind = b.get_str("preprocessing kind");
-  const auto& kind = m.info.preprocessing.kind;
-  if (kind != "none" && kind != "minmax" && kind != "standard")
-    b.fail("preprocessing '" + kind + "'; expected none, minmax or standard", at);
-  at = b.pos();
+  const std::size_t expected = pre.kind == "none" ? 0 : inputs;
   const auto P = b.get<std::uint64_t>("preprocessing size");
-  if (P != (kind == "none" ? 0 : m.net.in()))
-    b.fail("preprocessing has " + std::to_string(P) + " entries, expected " +
-               std::to_string(kind == "none" ? 0 : m.net.in()),
-           at);
-  for (auto* v : {&m.info.preprocessing.offset, &m.info.preprocessing.scale}) {
+  if (P != expected)
+    b.fail("preprocessing has " + std::to_string(P) + " entries, expected " + std::to_string(expected), at);
+  for (auto* v : {&pre.offset, &pre.scale}) {
     b.need(static_cast<std::size_t>(P) * 8, "preprocessing");
     v->resize(static_cast<std::size_t>(P));
-    const bool is_scale = v == &m.info.preprocessing.scale;
+    const bool is_scale = v == &pre.scale;
     for (std::size_t i = 0; i < v->size(); ++i) {
       at = b.pos();
       const double x = (*v)[i] = b.get<double>("preprocessing");
@@ -208,49 +259,31 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
                at);
     }
   }
-  at = b.pos();
-  const auto C = b.get<std::uint32_t>("class count");
-  if (C != 0 && C != m.net.out())
-    b.fail(std::to_string(C) + " class names for " + std::to_string(m.net.out()) + " outputs", at);
-  // Class names end up in CSV and JSON output: they must be UTF-8 text without control bytes.
-  // Returns the offset of the first bad byte of s, or npos.
-  const auto bad_text_at = [](const std::string& s) -> std::size_t {
-    const auto u = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
-    for (std::size_t k = 0; k < s.size();) {
-      const unsigned c = u(k);
-      unsigned lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
-      std::size_t n = 0;
-      if (c >= 0x20 && c < 0x7f) n = 1;
-      else if (c >= 0xc2 && c <= 0xdf) n = 2;
-      else if (c >= 0xe0 && c <= 0xef) n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-      else if (c >= 0xf0 && c <= 0xf4) n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-      if (n == 0 || (n > 1 && (u(k + 1) < lo || u(k + 1) > hi))) return k;
-      for (std::size_t i = 2; i < n; ++i)
-        if (u(k + i) < 0x80 || u(k + i) > 0xbf) return k;
-      k += n;
-    }
-    return std::string::npos;
-  };
-  for (std::uint32_t c = 0; c < C; ++c) {
-    at = b.pos();
-    const std::string cls = b.get_str("class name");
-    if (const std::size_t k = bad_text_at(cls); k != std::string::npos) {
-      const char* hex = "0123456789ABCDEF";
-      const auto byte = static_cast<unsigned char>(cls[k]);
-      b.fail("class name " + std::to_string(c + 1) + ": expected UTF-8 text without control characters, found the byte 0x" +
-                 hex[byte >> 4] + hex[byte & 15] + " at offset " + std::to_string(k) + " of the name",
-             at);
-    }
-    m.info.class_names.push_back(cls);
-  }
-  m.info.seed = b.get<std::uint64_t>("seed");
-  m.info.config_json = b.get_str("config");
-  if (m.net.layer(m.net.depth() - 1).options().dropout > 0)
-    b.fail("layer " + std::to_string(m.net.depth()) + " (the output layer) has dropout " +
-               std::to_string(m.net.layer(m.net.depth() - 1).options().dropout) + "; expected 0",
-           kHeaderSize);
-  for (std::size_t l = 0; l < m.net.depth(); ++l) {
-    auto& layer = m.net.layer(l);
+}
+
+// Column names (version 2 on): feature names, label name and index, target names.
+template <class T>
+void read_columns(Reader& b, const Network<T>& net, ModelInfo& info) {
+  ColumnNames& c = info.columns;
+  c.features = get_names(b, net.in(), "feature name", "inputs");
+  c.label = get_name(b, "label column name");
+  const std::size_t at = b.pos();
+  const auto index = b.get<std::int64_t>("label column index");
+  if (index < -1 || index > kMaxColumnIndex)
+    b.fail("label column index " + std::to_string(index) + "; expected -1 (none) to " +
+               std::to_string(kMaxColumnIndex),
+           at);
+  c.label_index = static_cast<long>(index);
+  c.targets = get_names(b, net.out(), "target name", "outputs");
+  if (!info.class_names.empty() && !c.targets.empty())
+    b.fail("target names in a classification model (it has class names)", at + 8);
+}
+
+// The weights and biases of every layer, as the stored scalar (every version).
+template <class T>
+void read_weights(Reader& b, std::uint32_t scalar, Network<T>& net) {
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    auto& layer = net.layer(l);
     const std::size_t start = b.pos();
     if (scalar == 4) {
       read_values<float>(b, layer.weights().value, l + 1, "weight");
@@ -269,6 +302,33 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
                start + k * scalar);
     }
   }
+}
+
+}  // namespace
+
+// The body, section by section. A section that a later version adds is read only from that
+// version on (`if (f.version >= N)`); a version that changes a section passes f.version to it.
+template <class T>
+Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
+  const io::Frame f = io::check_frame(bytes, name, kModelFrame);
+  Reader b(bytes, f.body_begin, f.body_end, name);
+  Model<T> m;
+  read_network(b, f.scalar, m.net);
+  read_preprocessing(b, m.net.in(), m.info.preprocessing);
+  const std::size_t at = b.pos();
+  const auto C = b.get<std::uint32_t>("class count");
+  if (C != 0 && C != m.net.out() && !(C == 2 && m.net.out() == 1))
+    b.fail(std::to_string(C) + " class names for " + std::to_string(m.net.out()) +
+               " outputs; expected one per output, or two for one output", at);
+  for (std::uint32_t c = 0; c < C; ++c) m.info.class_names.push_back(get_name(b, "class name " + std::to_string(c + 1)));
+  m.info.seed = b.get<std::uint64_t>("seed");
+  m.info.config_json = b.get_str("config");
+  if (f.version >= 2) read_columns(b, m.net, m.info);
+  if (m.net.layer(m.net.depth() - 1).options().dropout > 0)
+    b.fail("layer " + std::to_string(m.net.depth()) + " (the output layer) has dropout " +
+               std::to_string(m.net.layer(m.net.depth() - 1).options().dropout) + "; expected 0",
+           f.body_begin);
+  read_weights(b, f.scalar, m.net);
   if (b.left() != 0) b.fail(std::to_string(b.left()) + " unexpected bytes after the weights", b.pos());
   return m;
 }

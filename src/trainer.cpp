@@ -39,9 +39,15 @@ std::vector<Param<T>*> params_of(Network<T>& net) {
   return ps;
 }
 
+// Correct predictions in a batch: argmax against the one-hot target; one output column (two
+// classes, one sigmoid output) is class 1 when above 0.5, as ClassificationMetrics reads it.
 template <class T>
 std::size_t correct_in_batch(const Matrix<T>& out, const Matrix<T>& onehot) {
   std::size_t c = 0;
+  if (out.cols() == 1) {
+    for (std::size_t n = 0; n < out.rows(); ++n) c += (out(n, 0) > T(0.5)) == (onehot(n, 0) > T(0.5));
+    return c;
+  }
   for (std::size_t n = 0; n < out.rows(); ++n) {
     const auto o = out.row(n), t = onehot.row(n);
     const auto pred = std::max_element(o.begin(), o.end()) - o.begin();

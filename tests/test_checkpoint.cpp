@@ -14,6 +14,7 @@
 
 #include "backprop/backprop.hpp"
 #include "backprop/optim/options.hpp"
+#include "byte_io.hpp"
 
 namespace bp {
 namespace {
@@ -187,20 +188,35 @@ void expect_data_error(const std::string& bytes, const std::string& pattern) {
 
 void put_u32(std::string& s, std::size_t at, std::uint32_t v) { std::memcpy(s.data() + at, &v, 4); }
 
+// Rewrites the trailing CRC-32 so that a deliberate edit is judged on its own merits.
+std::string with_crc(std::string s) {
+  put_u32(s, s.size() - 4, io::crc32_of(reinterpret_cast<const unsigned char*>(s.data()), s.size() - 4));
+  return s;
+}
+
 TEST(Checkpoint, MalformedFilesNameTheProblemAndTheOffset) {
   const auto v = sample_bytes();
   const std::string good(v.begin(), v.end());
   expect_data_error("", "^ck\\.bpc: byte 0: not a backprop checkpoint");
   expect_data_error(std::string("\x1f\x8b\x08\0\0\0\0\0", 8), "found a gzip stream");
   expect_data_error(std::string("BPMODEL\0xxxxxxxx", 16), "found a model file");
+  expect_data_error(std::string("BPMODEL\0xxxxxxxx", 16), "resume needs the --checkpoint file");
   std::string s = good;
   put_u32(s, 8, kCheckpointFormatVersion + 1);
-  expect_data_error(s, "byte 8: checkpoint format version 2 is newer than this backprop reads \\(1\\)");
+  // Only a version the checksum vouches for gets "upgrade"; a damaged byte is corruption.
+  expect_data_error(s, "checksum mismatch: stored [0-9]+, computed [0-9]+; the file is corrupt");
+  expect_data_error(with_crc(s), "byte 8: format version 3 is newer than this backprop reads \\(2\\); upgrade");
   s = good;
   put_u32(s, 12, 8);
-  expect_data_error(s, "byte 12: scalar size 8; this run trains in float");
-  expect_data_error(good.substr(0, good.size() - 1), "byte 16: body size [0-9]+ does not match the file size");
-  expect_data_error(good + "x", "truncated or has trailing bytes");
+  expect_data_error(s, "checksum mismatch");
+  expect_data_error(with_crc(s), "byte 12: scalar size 8; this run trains in float \\(4\\): resume with --precision double");
+  EXPECT_THROW(checkpoint_scalar_size(s, "ck.bpc"), DataError);
+  EXPECT_EQ(checkpoint_scalar_size(with_crc(s), "ck.bpc"), 8);
+  EXPECT_EQ(checkpoint_scalar_size(good, "ck.bpc"), 4);
+  const std::string n = std::to_string(good.size());
+  expect_data_error(good.substr(0, good.size() - 1),
+                    "byte 16: truncated or corrupt: expected " + n + " bytes .*found " + std::to_string(good.size() - 1));
+  expect_data_error(good + "x", "byte " + n + ": expected the end of the file after " + n + " bytes, found 1 trailing bytes");
   s = good;
   s[good.size() / 2] ^= 0x40;
   expect_data_error(s, "checksum mismatch");

@@ -27,6 +27,7 @@ ModelInfo sample_info() {
   info.class_names = {"cat", "dog"};
   info.seed = 1234;
   info.config_json = R"({"epochs": 3})";
+  info.columns = {.features = {"length", "width", "höhe"}, .label = "kind", .label_index = 3, .targets = {}};
   return info;
 }
 
@@ -71,12 +72,12 @@ TEST(Model, SaveAndLoadThroughAFile) {
 }
 
 // Expects model_from_bytes to throw DataError whose message contains every one of `parts`.
-void expect_bad(const std::string& bytes, std::initializer_list<const char*> parts) {
+void expect_bad(const std::string& bytes, std::initializer_list<std::string> parts) {
   try {
     model_from_bytes<float>(bytes, "bad.bpm");
     ADD_FAILURE() << "no error for: " << *parts.begin();
   } catch (const DataError& e) {
-    for (const char* p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
   }
 }
 
@@ -94,26 +95,92 @@ std::string with_crc(std::string s) {
   return s;
 }
 
+// The message of the DataError that model_from_bytes throws ("" when it loads).
+std::string error_of(const std::string& bytes) {
+  try {
+    model_from_bytes<float>(bytes, "bad.bpm");
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(Model, BadFilesGetClearErrors) {
   expect_bad("", {"bad.bpm", "byte 0", "magic"});
   expect_bad(std::string("\x1f\x8b\x08\x00", 4), {"gzip"});
   expect_bad("BPMODEL", {"magic"});
+  expect_bad(std::string("BPCKPT\0\0", 8), {"magic", "found a checkpoint"});
   std::string s = good();
-  expect_bad(s.substr(0, s.size() - 1), {"truncated or has trailing bytes"});
-  expect_bad(s + "x", {"truncated or has trailing bytes"});
+  const std::string n = std::to_string(s.size());
+  expect_bad(s.substr(0, s.size() - 1), {"byte 16: truncated or corrupt: expected " + n, "found " + std::to_string(s.size() - 1)});
+  expect_bad(s.substr(0, 20), {"truncated: expected at least 28 bytes", "found 20"});
+  expect_bad(s + "x", {"byte " + n, "expected the end of the file after " + n + " bytes, found 1 trailing bytes"});
   std::string v = s;
-  v[8] = 2;  // version 2
-  expect_bad(with_crc(v), {"byte 8", "newer", "upgrade"});
+  v[8] = static_cast<char>(kModelFormatVersion + 1);
+  expect_bad(with_crc(v), {"byte 8", "format version 3 is newer", "upgrade"});
+  v[8] = 0;
+  expect_bad(with_crc(v), {"byte 8", "format version 0 is not a valid version"});
   std::string sc = s;
   sc[12] = 3;
-  expect_bad(with_crc(sc), {"scalar size 3"});
+  expect_bad(with_crc(sc), {"byte 12", "scalar size 3"});
   std::string flip = s;
   flip[s.size() / 2] = static_cast<char>(flip[s.size() / 2] ^ 0x40);
   expect_bad(flip, {"checksum mismatch", "corrupt"});
   std::string huge = s;
   const std::uint64_t big_size = ~0ull;
   std::memcpy(huge.data() + 16, &big_size, 8);
-  expect_bad(huge, {"body size"});
+  expect_bad(huge, {"byte 16", "expected more than 2^64 bytes", "found " + n});
+}
+
+// A damaged byte in a field that would give advice is reported as corruption: the checksum is
+// checked before the version, the scalar size and the sizes are believed.
+TEST(Model, ADamagedByteIsCorruptionNotAdvice) {
+  const std::string s = good();
+  for (const std::size_t at : {std::size_t{8}, std::size_t{9}, std::size_t{12}, std::size_t{16}, std::size_t{17}}) {
+    std::string bad = s;
+    bad[at] = static_cast<char>(bad[at] ^ 0xfe);
+    const std::string e = error_of(bad);
+    EXPECT_FALSE(e.empty()) << "byte " << at;
+    EXPECT_TRUE(e.find("corrupt") != std::string::npos) << e;
+    EXPECT_EQ(e.find("upgrade"), std::string::npos) << e;
+    EXPECT_EQ(e.find("scalar size"), std::string::npos) << e;
+    EXPECT_EQ(e.find("(expected 0)"), std::string::npos) << e;
+  }
+}
+
+TEST(Model, ColumnNamesRoundTripAndMustFitTheNetwork) {
+  Network<float> net({{.in = 2, .out = 2}}, Loss::kMse);
+  ModelInfo info;
+  info.columns.features = {"x", "y"};
+  info.columns.targets = {"sin", "cos"};
+  auto b = model_to_bytes(net, info);
+  EXPECT_EQ(model_from_bytes<float>(std::string(b.begin(), b.end()), "m").info.columns, info.columns);
+  ModelInfo wrong = info;
+  wrong.columns.features = {"x"};
+  EXPECT_THROW(model_to_bytes(net, wrong), UsageError);
+  wrong = info;
+  wrong.columns.targets = {"a", "b", "c"};
+  EXPECT_THROW(model_to_bytes(net, wrong), UsageError);
+  wrong = info;
+  wrong.columns.features = {"x", "tab\there"};  // the reader would refuse it: so does the writer
+  EXPECT_THROW(model_to_bytes(net, wrong), UsageError);
+  // A file whose feature count does not fit the network is refused by the reader, naming both.
+  info.columns.features = {"x", "y"};
+  b = model_to_bytes(net, info);
+  std::string t(b.begin(), b.end());
+  const std::string one_name = std::string("\x02\0\0\0", 4) + std::string("\x01\0\0\0x", 5);
+  const auto at = t.find(one_name);
+  ASSERT_NE(at, std::string::npos);
+  t[at] = 3;  // "3 feature names" for 2 inputs
+  expect_bad(with_crc(t), {"3 feature names for 2 inputs; expected 0 or 2"});
+}
+
+TEST(Model, WriterRecordsTheCurrentVersion) {
+  const std::string s = good();
+  std::uint32_t version = 0;
+  std::memcpy(&version, s.data() + 8, 4);
+  EXPECT_EQ(version, 2u);
+  EXPECT_EQ(kModelFormatVersion, 2u);
 }
 
 TEST(Model, NonFiniteWeightIsReported) {

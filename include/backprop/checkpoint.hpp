@@ -37,7 +37,9 @@ struct Checkpoint {
   DataFingerprint validation_data;
 };
 
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+/// The version checkpoint_to_bytes writes; checkpoint_from_bytes reads 1 to this one.
+/// 2: the layout of 1, with an embedded model file of version 2 or later (its column names).
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
 
 /// Serializes a checkpoint. Throws DivergenceError when a weight is not finite: a bad state is
 /// never written over a good checkpoint.
@@ -48,8 +50,9 @@ std::vector<unsigned char> checkpoint_to_bytes(const Network<T>& net, const Mode
                                                std::span<const double> extra,
                                                const DataFingerprint& train_data,
                                                const DataFingerprint& validation_data);
-/// Parses and validates a checkpoint: magic, version (newer ones refused by name), sizes against
-/// the bytes left before any allocation, the CRC-32, the embedded model file, and that the trainer
+/// Parses and validates a checkpoint: magic, length and CRC-32 first (a damaged byte is reported
+/// as corruption), then the version (newer ones refused by name), the scalar size against T,
+/// sizes against the bytes left before any allocation, the embedded model file, and that the trainer
 /// state and optimizer record fit the network. DataError names `name`, the byte offset, what was
 /// expected and what was found.
 template <class T>
@@ -65,6 +68,11 @@ void save_checkpoint(const std::string& path, const Network<T>& net, const Model
 /// NoInputError when the file cannot be read; DataError when it is malformed.
 template <class T>
 Checkpoint<T> load_checkpoint(const std::string& path);
+
+/// The scalar size (4: float, 8: double) of a checkpoint, read only after its magic, length,
+/// CRC-32 and version are validated (DataError naming `name` otherwise), so that a damaged byte
+/// never chooses the precision of a resumed run.
+int checkpoint_scalar_size(const std::string& bytes, const std::string& name);
 
 /// True when bytes start with the checkpoint magic "BPCKPT\0\0".
 bool is_checkpoint(const std::string& bytes);

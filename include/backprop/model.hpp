@@ -31,6 +31,9 @@ struct ModelInfo {
   std::vector<std::string> class_names;  ///< empty for regression
   std::uint64_t seed = 0;                ///< the seed the model was trained with
   std::string config_json;               ///< the resolved training configuration, as JSON text
+  /// The training data's column names (format version 2; empty in version-1 files and for data
+  /// without a header): predict and evaluate match a CSV's columns by these names.
+  ColumnNames columns;
   friend bool operator==(const ModelInfo&, const ModelInfo&) = default;
 };
 
@@ -40,14 +43,19 @@ struct Model {
   ModelInfo info;
 };
 
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+/// The version model_to_bytes writes. model_from_bytes reads every version from 1 to this one:
+/// 1: the network, preprocessing, class names, seed, configuration and weights;
+/// 2: adds the column names (ModelInfo::columns) before the weights.
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 
 /// Serializes to bytes (weights stored as T). Throws UsageError when info does not fit the network
-/// (preprocessing or class-name count).
+/// (preprocessing, class-name, feature-name or target-name count).
 template <class T>
 std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo& info);
-/// Parses bytes; `name` is used in error messages. Validates magic, version, every size against the
-/// bytes left (before allocating), the checksum, and that every weight is finite. Weights stored in
+/// Parses bytes; `name` is used in error messages. Validates the magic, the length and the checksum
+/// before anything else (so a damaged byte is reported as corruption, never as a version or size
+/// to act on), then the version, every size against the bytes left (before allocating), and that
+/// every weight is finite. Weights stored in
 /// the other precision are converted. Throws DataError naming the byte offset, what was expected
 /// and what was found.
 template <class T>

@@ -2,6 +2,7 @@
 #include "backprop/data/csv.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <cmath>
 #include <numeric>
@@ -143,13 +144,260 @@ void CsvOptions::validate() const {
                      "' must be ',', '\\t' or ';'");
   if (!features_only && task == Task::kRegression && target_names.empty() && target_columns == 0)
     throw UsageError("CsvOptions: target_columns = 0 must be >= 1");
-  if (header == Header::kNo && !label_name.empty() && task == Task::kClassification)
+  const bool for_model = !feature_names.empty();  // a model's names apply only to a file with a header
+  if (header == Header::kNo && !label_name.empty() && task == Task::kClassification && !for_model)
     throw UsageError("CsvOptions: label_name = '" + label_name + "' needs a header row");
-  if (header == Header::kNo && !target_names.empty() && task == Task::kRegression)
+  if (header == Header::kNo && !target_names.empty() && task == Task::kRegression && !for_model)
     throw UsageError("CsvOptions: target_names need a header row");
 }
 
 namespace {
+
+// What a column of the file is.
+struct Role {
+  enum Kind : unsigned char { kIgnore, kFeature, kLabel, kTarget } kind = kIgnore;
+  std::size_t index = 0;  // which feature or target
+};
+
+// How the columns of a file map to features, label and targets: decided from the first row.
+struct Layout {
+  bool has_header = false;
+  std::vector<std::string> header;  // the first row, when it is a header
+  std::vector<Role> role;           // one per column
+  std::size_t features = 0;         // I
+  std::size_t targets = 0;          // K (regression), 0 otherwise
+  ColumnNames names;
+};
+
+std::string delimiter_name(char d) { return d == '\t' ? "tab" : "'" + std::string(1, d) + "'"; }
+
+// "+1,5" or "-12,25": a number written with a decimal comma.
+bool decimal_comma(std::string_view f) {
+  const auto comma = f.find(',');
+  if (comma == std::string_view::npos || f.find(',', comma + 1) != std::string_view::npos) return false;
+  std::string dot(f);
+  dot[comma] = '.';
+  const bool digits_around = comma > 0 && comma + 1 < f.size() &&
+                             std::isdigit(static_cast<unsigned char>(f[comma - 1])) &&
+                             std::isdigit(static_cast<unsigned char>(f[comma + 1]));
+  return digits_around && parse_float(dot).has_value();
+}
+
+// A hint for text (a field, or a whole row read as one field) that looks like another delimiter
+// or decimal commas; empty when nothing suggests either.
+std::string delimiter_hint(std::string_view text, char delim) {
+  if (decimal_comma(text)) {
+    std::string dot(text);
+    dot[dot.find(',')] = '.';
+    return "; decimal commas are not supported: write " + quote(dot) + " (a decimal point)";
+  }
+  for (const char d : {';', '\t', ','}) {
+    if (d == delim || text.find(d) == std::string_view::npos) continue;
+    std::string hint = "; it holds " + delimiter_name(d) + ": if the file is " + delimiter_name(d) +
+                       "-delimited, give that delimiter (--delimiter " + delimiter_name(d) + ")";
+    if (d == ';' && delim == ',')
+      hint += "; decimal commas (1,5) are not supported: convert them to decimal points (1.5) first";
+    return hint;
+  }
+  return "";
+}
+
+// A column index given from the end when negative; ncols when out of range.
+std::size_t resolve_index(long idx, std::size_t ncols) {
+  const long n = static_cast<long>(ncols);
+  if (idx >= n || idx < -n) return ncols;
+  return static_cast<std::size_t>(idx < 0 ? n + idx : idx);
+}
+
+bool holds_any(const std::vector<std::string>& fields, std::size_t count, const CsvOptions& o) {
+  for (std::size_t c = 0; c < count; ++c) {
+    const std::string& f = fields[c];
+    if (std::find(o.feature_names.begin(), o.feature_names.end(), f) != o.feature_names.end()) return true;
+    if (!o.label_name.empty() && f == o.label_name) return true;
+    if (std::find(o.target_names.begin(), o.target_names.end(), f) != o.target_names.end()) return true;
+  }
+  return false;
+}
+
+// The layout when the file is read by position: a label column (classification), the last K
+// columns (regression), or a skipped column (features only); every other column a feature.
+void by_position(Layout& l, std::size_t ncols, std::size_t label_col, std::size_t skip_col,
+                 const std::vector<std::size_t>& target_cols) {
+  l.role.assign(ncols, Role{Role::kFeature, 0});
+  if (label_col < ncols) l.role[label_col] = {Role::kLabel, 0};
+  if (skip_col < ncols) l.role[skip_col] = {Role::kIgnore, 0};
+  for (std::size_t k = 0; k < target_cols.size(); ++k) l.role[target_cols[k]] = {Role::kTarget, k};
+  for (auto& r : l.role)
+    if (r.kind == Role::kFeature) r.index = l.features++;
+  l.targets = target_cols.size();
+}
+
+// Decides the layout from the first record (fields[0, count), at `line`).
+Layout plan_layout(const std::vector<std::string>& fields, std::size_t count, std::size_t line,
+                   const std::string& path, const CsvOptions& options) {
+  const bool classify = options.task == Task::kClassification && !options.features_only;
+  const bool model_mode = !options.feature_names.empty();
+  const std::size_t ncols = count;
+  const std::string where = path + ":" + std::to_string(line) + ": ";
+  // features_only: a column to skip when the row has one field more than the model's input.
+  const bool skip_one = options.features_only && options.allow_label_column && options.features > 0 &&
+                        ncols == options.features + 1;
+  const std::size_t skip_col = skip_one ? std::min(resolve_index(options.label_index, ncols), ncols - 1) : ncols;
+  const std::size_t width = options.features_only ? (skip_one ? 1 : 0)
+                            : classify            ? 1
+                            : (options.target_names.empty() || model_mode ? options.target_columns
+                                                                          : options.target_names.size());
+  // The label column by position (by name needs the header, below).
+  std::size_t label_col = ncols;
+  if (classify && (options.label_name.empty() || model_mode)) {
+    label_col = resolve_index(options.label_index, ncols);
+    if (label_col == ncols && !model_mode)
+      throw DataError(where + "label column index " + std::to_string(options.label_index) +
+                      " out of range for " + std::to_string(ncols) + " columns");
+  }
+  Layout l;
+  const bool by_name = !options.features_only && !model_mode &&
+                       (classify ? !options.label_name.empty() : !options.target_names.empty());
+  switch (options.header) {
+    case CsvOptions::Header::kYes: l.has_header = true; break;
+    case CsvOptions::Header::kNo: l.has_header = false; break;
+    case CsvOptions::Header::kAuto:
+      l.has_header = by_name || (model_mode && holds_any(fields, count, options)) ||
+                     !all_numbers(fields, count, classify ? label_col : skip_col);
+      break;
+  }
+  if (l.has_header) l.header.assign(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(count));
+  if (l.has_header && model_mode) return l;  // by_names fills in the rest
+  if (options.features_only && options.features > 0 && ncols != options.features && !skip_one)
+    throw DataError(where + "expected " + std::to_string(options.features) +
+                    " features per sample (the model's input)" +
+                    (options.allow_label_column
+                         ? ", or " + std::to_string(options.features + 1) + " fields with a label"
+                         : std::string()) +
+                    ", found " + std::to_string(ncols) + " fields" +
+                    (ncols == 1 ? delimiter_hint(fields[0], options.delimiter) : std::string()));
+  if (ncols <= width)
+    throw DataError(where + "expected more than " + std::to_string(width) + " fields (features + " +
+                    (classify ? "label" : "targets") + "), found " + std::to_string(ncols) +
+                    (ncols == 1 ? delimiter_hint(fields[0], options.delimiter) : std::string()));
+  if (classify && label_col == ncols && (options.label_name.empty() || model_mode))
+    throw DataError(where + "label column index " + std::to_string(options.label_index) + " out of range for " +
+                    std::to_string(ncols) + " columns");
+  std::vector<std::size_t> target_cols;
+  if (!classify && !options.features_only)
+    for (std::size_t k = 0; k < width; ++k) target_cols.push_back(ncols - width + k);
+  by_position(l, ncols, label_col, skip_col, target_cols);
+  if (model_mode && l.features != options.feature_names.size())
+    throw DataError(where + "expected " + std::to_string(options.feature_names.size()) +
+                    " features per sample (the model's input), found " + std::to_string(l.features) +
+                    " (read by position: the file has no header)");
+  if (classify && label_col < ncols) l.names.label_index = static_cast<long>(label_col);
+  return l;
+}
+
+// The column of `name` in the header; a DataError naming it (and the header) when absent or twice.
+std::size_t find_column(const Layout& l, const std::string& name, const char* what, const std::string& where) {
+  const auto it = std::find(l.header.begin(), l.header.end(), name);
+  if (it == l.header.end())
+    throw DataError(where + what + " column " + quote(name) + " not found in the header (" +
+                    join(l.header, l.header.size()) + ")");
+  if (std::find(it + 1, l.header.end(), name) != l.header.end())
+    throw DataError(where + "the header names " + quote(name) + " twice; expected each " + what +
+                    " column once");
+  return static_cast<std::size_t>(it - l.header.begin());
+}
+
+// Puts a role on column c; a DataError when the column already has one.
+void assign(Layout& l, std::size_t c, Role r, const std::string& where) {
+  if (l.role[c].kind != Role::kIgnore)
+    throw DataError(where + "column " + std::to_string(c + 1) + " (" + quote(l.header[c]) +
+                    ") is named both as a feature and as the label or a target");
+  l.role[c] = r;
+}
+
+// The layout of a file with a header: the named columns, everything else ignored (model_mode), or
+// the label / targets by name and every other column a feature.
+void by_names(Layout& l, std::size_t line, const std::string& path, const CsvOptions& options) {
+  const bool classify = options.task == Task::kClassification && !options.features_only;
+  const std::string where = path + ":" + std::to_string(line) + ": ";
+  const std::size_t ncols = l.header.size();
+  l.role.assign(ncols, Role{});
+  for (std::size_t k = 0; k < options.feature_names.size(); ++k)
+    assign(l, find_column(l, options.feature_names[k], "feature", where), {Role::kFeature, k}, where);
+  l.features = options.feature_names.size();
+  if (classify) {
+    const std::size_t c = options.label_name.empty() ? resolve_index(options.label_index, ncols)
+                                                     : find_column(l, options.label_name, "label", where);
+    if (c == ncols)
+      throw DataError(where + "label column index " + std::to_string(options.label_index) + " out of range for " +
+                      std::to_string(ncols) + " columns");
+    assign(l, c, {Role::kLabel, 0}, where);
+  } else if (!options.features_only) {
+    std::vector<std::size_t> cols;
+    if (options.target_names.empty() && options.target_columns >= ncols)
+      throw DataError(where + "expected more than " + std::to_string(options.target_columns) +
+                      " fields (features + targets), found " + std::to_string(ncols));
+    if (options.target_names.empty())
+      for (std::size_t k = 0; k < options.target_columns; ++k) cols.push_back(ncols - options.target_columns + k);
+    for (const auto& name : options.target_names) cols.push_back(find_column(l, name, "target", where));
+    for (std::size_t k = 0; k < cols.size(); ++k) assign(l, cols[k], {Role::kTarget, k}, where);
+    l.targets = cols.size();
+  }
+}
+
+// The layout of a file with a header when the columns are not given by feature_names: the label
+// or targets by name or position, every other column a feature.
+void header_layout(Layout& l, std::size_t line, const std::string& path, const CsvOptions& options) {
+  const bool classify = options.task == Task::kClassification && !options.features_only;
+  const std::string where = path + ":" + std::to_string(line) + ": ";
+  const std::size_t ncols = l.header.size();
+  if (classify && !options.label_name.empty()) {
+    const std::size_t c = find_column(l, options.label_name, "label", where);
+    for (auto& r : l.role) r = {Role::kFeature, 0};
+    l.role[c] = {Role::kLabel, 0};
+  } else if (!classify && !options.features_only && !options.target_names.empty()) {
+    std::vector<std::size_t> cols;
+    for (const auto& name : options.target_names) {
+      const std::size_t c = find_column(l, name, "target", where);
+      if (std::find(cols.begin(), cols.end(), c) != cols.end())
+        throw UsageError("CsvOptions: target column " + quote(name) + " named twice");
+      cols.push_back(c);
+    }
+    l.features = 0;
+    by_position(l, ncols, ncols, ncols, cols);
+    return;
+  } else {
+    return;  // the positional layout of plan_layout stands
+  }
+  l.features = 0;
+  for (auto& r : l.role)
+    if (r.kind == Role::kFeature) r.index = l.features++;
+}
+
+// The names of the columns of a file with a header; a name with a control character is refused,
+// since the names are stored in the model file and written in CSV and JSON output.
+void name_columns(Layout& l, std::size_t line, const std::string& path) {
+  ColumnNames& n = l.names;
+  n.features.assign(l.features, "");
+  n.targets.assign(l.targets, "");
+  for (std::size_t c = 0; c < l.role.size(); ++c) {
+    const Role r = l.role[c];
+    if (r.kind == Role::kIgnore) continue;
+    const std::string& name = l.header[c];
+    for (std::size_t e = 0; e < c; ++e)
+      if (l.role[e].kind != Role::kIgnore && l.header[e] == name)
+        throw DataError(path + ":" + std::to_string(line) + ": column " + std::to_string(c + 1) + ": the header names " +
+                        quote(name) + " twice (also column " + std::to_string(e + 1) +
+                        "); expected unique column names (a model matches columns by name)");
+    for (const char ch : name)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+        throw DataError(path + ":" + std::to_string(line) + ": column " + std::to_string(c + 1) + ": header name " +
+                        quote(name) + ": expected text without control characters");
+    if (r.kind == Role::kFeature) n.features[r.index] = name;
+    else if (r.kind == Role::kTarget) n.targets[r.index] = name;
+    else n.label = name, n.label_index = static_cast<long>(c);
+  }
+}
 
 // The CSV reader proper, on the (already inflated) text; `path` names it in messages.
 Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptions& options) {
@@ -179,96 +427,32 @@ Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptio
 
   if (!next_record()) throw DataError(path + ": expected a header or data row, found an empty file");
   const std::size_t ncols = count;
-  const std::size_t first_line = line;
-  // features_only: width 0, or 1 for a trailing label/target column that is skipped.
-  const bool skip_last = options.features_only && options.allow_label_column && options.features > 0 &&
-                         ncols == options.features + 1;
-  if (options.features_only && options.features > 0 && ncols != options.features && !skip_last)
-    throw DataError(path + ":" + std::to_string(line) + ": expected " + std::to_string(options.features) +
-                    " features per sample (the model's input)" +
-                    (options.allow_label_column
-                         ? ", or " + std::to_string(options.features + 1) + " fields with a label last"
-                         : std::string()) +
-                    ", found " + std::to_string(ncols) + " fields");
-  const std::size_t width = options.features_only ? (skip_last ? 1 : 0)
-                            : classify            ? 1
-                            : (options.target_names.empty() ? options.target_columns
-                                                            : options.target_names.size());
-  if (ncols <= width)
-    throw DataError(path + ":" + std::to_string(line) + ": expected more than " +
-                    std::to_string(width) + " fields (features + " +
-                    (classify ? "label" : "targets") + "), found " + std::to_string(ncols));
-
-  // Which columns hold the label / targets.
-  std::size_t label_col = ncols;  // ncols = not known yet (by name, needs the header)
-  if (classify && options.label_name.empty()) {
-    const long idx = options.label_index;
-    const long n = static_cast<long>(ncols);
-    if (idx >= n || idx < -n)
-      throw DataError(path + ":" + std::to_string(line) + ": label column index " +
-                      std::to_string(idx) + " out of range for " + std::to_string(ncols) +
-                      " columns");
-    label_col = static_cast<std::size_t>(idx < 0 ? n + idx : idx);
+  Layout layout = plan_layout(fields, count, line, path, options);
+  if (layout.has_header) {
+    if (!options.feature_names.empty()) by_names(layout, line, path, options);
+    else header_layout(layout, line, path, options);
+    if (!options.features_only) name_columns(layout, line, path);
   }
-  bool has_header = false;
-  const bool by_name = !options.features_only &&
-                       (classify ? !options.label_name.empty() : !options.target_names.empty());
-  switch (options.header) {
-    case CsvOptions::Header::kYes: has_header = true; break;
-    case CsvOptions::Header::kNo: has_header = false; break;
-    case CsvOptions::Header::kAuto:
-      has_header = by_name || !all_numbers(fields, count, classify ? label_col : skip_last ? ncols - 1 : ncols);
-      break;
-  }
-
-  std::vector<std::size_t> target_cols;  // regression: column of each target, in target order
-  std::vector<std::string> header;
-  if (has_header) header.assign(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(count));
-  auto find_column = [&](const std::string& name, const char* what) {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end())
-      throw DataError(path + ":" + std::to_string(first_line) + ": " + what + " column " +
-                      quote(name) + " not found in the header (" + join(header, header.size()) +
-                      ")");
-    return static_cast<std::size_t>(it - header.begin());
-  };
-  if (classify && !options.label_name.empty()) label_col = find_column(options.label_name, "label");
-  if (!classify && !options.features_only) {
-    if (options.target_names.empty()) {
-      for (std::size_t k = 0; k < width; ++k) target_cols.push_back(ncols - width + k);
-    } else {
-      for (const auto& name : options.target_names) {
-        const std::size_t c = find_column(name, "target");
-        if (std::find(target_cols.begin(), target_cols.end(), c) != target_cols.end())
-          throw UsageError("CsvOptions: target column " + quote(name) + " named twice");
-        target_cols.push_back(c);
-      }
-    }
-  }
-  // role[c]: 0 = feature, 1 = label, 2 + k = target k.
-  std::vector<std::size_t> role(ncols, 0);
-  if (classify) role[label_col] = 1;
-  constexpr std::size_t kSkip = std::numeric_limits<std::size_t>::max();
-  if (skip_last) role[ncols - 1] = kSkip;
-  for (std::size_t k = 0; k < target_cols.size(); ++k) role[target_cols[k]] = 2 + k;
-  const std::size_t I = ncols - width;
+  const std::size_t I = layout.features, K = layout.targets;
+  if (I == 0)
+    throw DataError(path + ":" + std::to_string(line) + ": expected at least one feature column, found " +
+                    std::to_string(ncols) + " columns that are all " + (classify ? "the label" : "targets") +
+                    (ncols == 1 ? delimiter_hint(fields[0], options.delimiter) : std::string()));
 
   std::unordered_map<std::string, std::uint32_t> class_index;
   std::vector<std::string> names = options.class_names;
   for (std::size_t k = 0; k < names.size(); ++k)
     class_index.emplace(names[k], static_cast<std::uint32_t>(k));
 
-  std::vector<float> x;
-  std::vector<float> t;
+  std::vector<float> x, t, x_row(I), t_row(K);
   std::vector<std::uint32_t> labels;
-  std::vector<float> target_row(width);
   auto column_name = [&](std::size_t c) {
     std::string s = "column " + std::to_string(c + 1);
-    if (has_header) s += " (" + quote(header[c]) + ")";
+    if (layout.has_header) s += " (" + quote(layout.header[c]) + ")";
     return s;
   };
 
-  bool have_record = !has_header;
+  bool have_record = !layout.has_header;
   while (have_record || next_record()) {
     have_record = false;
     const std::string where = path + ":" + std::to_string(line) + ": ";
@@ -277,8 +461,9 @@ Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptio
                       std::to_string(count));
     for (std::size_t c = 0; c < ncols; ++c) {
       const std::string& f = fields[c];
-      if (role[c] == kSkip) continue;
-      if (role[c] == 1) {
+      const Role r = layout.role[c];
+      if (r.kind == Role::kIgnore) continue;
+      if (r.kind == Role::kLabel) {
         if (f.empty()) throw DataError(where + column_name(c) + ": expected a label, found ''");
         auto it = class_index.find(f);
         if (it == class_index.end()) {
@@ -293,25 +478,33 @@ Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptio
       }
       const auto v = parse_float(f);
       if (!v)
-        throw DataError(where + column_name(c) + ": expected a number, found " + quote(f));
+        throw DataError(where + column_name(c) + ": expected a number, found " + quote(f) +
+                        delimiter_hint(f, options.delimiter));
       if (!std::isfinite(*v))
         throw DataError(where + column_name(c) + ": expected a finite number, found " + quote(f));
-      if (role[c] == 0) x.push_back(*v);
-      else target_row[role[c] - 2] = *v;
+      (r.kind == Role::kFeature ? x_row : t_row)[r.index] = *v;
     }
-    if (!classify && !options.features_only) t.insert(t.end(), target_row.begin(), target_row.end());
+    x.insert(x.end(), x_row.begin(), x_row.end());
+    t.insert(t.end(), t_row.begin(), t_row.end());
   }
 
-  const std::size_t N = options.features_only ? x.size() / I : classify ? labels.size() : t.size() / width;
+  const std::size_t N = x.size() / I;
   if (N == 0)
     throw DataError(path + ": expected at least one data row after the header, found none");
-  if (options.features_only) return Dataset::unlabelled(I, std::move(x));
-  if (!classify) return Dataset::regression(I, std::move(x), width, std::move(t));
-  if (options.class_names.empty()) {
-    const auto remap = sort_classes(names);
-    for (auto& l : labels) l = remap[l];
+  Dataset d;
+  if (options.features_only) {
+    d = Dataset::unlabelled(I, std::move(x));
+  } else if (!classify) {
+    d = Dataset::regression(I, std::move(x), K, std::move(t));
+  } else {
+    if (options.class_names.empty()) {
+      const auto remap = sort_classes(names);
+      for (auto& lab : labels) lab = remap[lab];
+    }
+    d = Dataset::classification(I, std::move(x), std::move(labels), std::move(names));
   }
-  return Dataset::classification(I, std::move(x), std::move(labels), std::move(names));
+  d.set_columns(std::move(layout.names));
+  return d;
 }
 
 }  // namespace

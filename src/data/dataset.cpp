@@ -126,6 +126,18 @@ Dataset Dataset::unlabelled_of(std::size_t I, V features) {
   return d;
 }
 
+void Dataset::set_columns(ColumnNames columns) {
+  if (!columns.features.empty() && columns.features.size() != i_)
+    throw UsageError("Dataset: " + std::to_string(columns.features.size()) + " feature names for " +
+                     std::to_string(i_) + " features");
+  if (!columns.targets.empty() && (task_ != Task::kRegression || columns.targets.size() != k_))
+    throw UsageError("Dataset: " + std::to_string(columns.targets.size()) + " target names for " +
+                     std::to_string(target_width()) + (task_ == Task::kRegression ? " targets" : " classes"));
+  if ((!columns.label.empty() || columns.label_index >= 0) && task_ != Task::kClassification)
+    throw UsageError("Dataset: a label column for regression data");
+  columns_ = std::move(columns);
+}
+
 namespace {
 void check_rows(std::span<const std::size_t> rows, std::size_t n) {
   for (const std::size_t r : rows)  // all checked first, so the error does not depend on threads
@@ -143,7 +155,9 @@ void Dataset::gather_targets(std::span<const std::size_t> rows, Matrix<T>& y) co
   for (std::size_t b = 0; b < rows.size(); ++b) {
     const std::size_t n = rows[b];
     T* y_b = y.data() + b * W;
-    if (task_ == Task::kClassification) {
+    if (binary_) {
+      y_b[0] = T(labels_[n]);
+    } else if (task_ == Task::kClassification) {
       for (std::size_t c = 0; c < W; ++c) y_b[c] = T(0);
       y_b[labels_[n]] = T(1);
     } else {
@@ -195,7 +209,9 @@ Dataset Dataset::subset(std::span<const std::size_t> rows) const {
   d.type_ = type_;
   d.task_ = task_;
   d.class_names_ = class_names_;
+  d.binary_ = binary_;
   d.k_ = k_;
+  d.columns_ = columns_;
   if (type_ == FeatureType::kU8)
     d.u8_.reserve(rows.size() * i_);
   else
@@ -219,6 +235,14 @@ Dataset Dataset::subset(std::span<const std::size_t> rows) const {
     }
   }
   return d;
+}
+
+void Dataset::use_single_binary_target() {
+  if (task_ != Task::kClassification || class_names_.size() != 2)
+    throw UsageError("Dataset: one binary target needs two-class data; this data has " +
+                     (task_ == Task::kClassification ? std::to_string(class_names_.size()) + " classes"
+                                                     : std::string("regression targets")));
+  binary_ = true;
 }
 
 Dataset::Split Dataset::split(double validation_fraction, std::uint64_t seed) const {

@@ -70,11 +70,13 @@ Dataset features_of(const std::string& path, const std::string_view* bytes, cons
     o.features_only = true;
     o.features = options.width;
     o.allow_label_column = options.allow_label_column;
+    o.feature_names = options.feature_names;
+    o.label_index = options.label_index;
     d = bytes ? load_csv_bytes(*bytes, path, o) : load_csv(path, o);  // checks the width, naming the line
   } else if (format == "idx") {
     d = bytes ? load_idx_images_bytes(*bytes, path) : load_idx_images(path);
   } else if (format == "npy") {
-    d = bytes ? load_npy_features_bytes(*bytes, path) : load_npy_features(path);
+    d = bytes ? load_npy_features_bytes(*bytes, path, options.flatten) : load_npy_features(path, options.flatten);
   } else {
     const Dataset pairs = bytes ? load_fann_bytes(*bytes, path) : load_fann(path);
     const auto x = pairs.features_f32();

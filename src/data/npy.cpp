@@ -287,7 +287,19 @@ std::vector<float> to_float(const NpyArray& a, const std::string& path) {
 
 namespace {
 
-Dataset npy_features(NpyArray xa, const std::string& path) {
+// An array of more than 2 dimensions is taken as (N, d1 x ... x dk) only when asked for.
+void check_dimensions(const NpyArray& a, const std::string& path, bool flatten, const char* what) {
+  if (a.shape.size() <= 2 || flatten) return;
+  std::string shape;
+  for (std::size_t k = 0; k < a.shape.size(); ++k) shape += (k ? ", " : "") + std::to_string(a.shape[k]);
+  throw DataError(path + ": byte " + std::to_string(a.data_offset) + ": expected " + what +
+                  " of 1 or 2 dimensions (samples x values), found shape (" + shape + "); reshape it to (" +
+                  std::to_string(a.rows) + ", " + std::to_string(a.cols) +
+                  ") first, e.g. np.save(path, a.reshape(len(a), -1))");
+}
+
+Dataset npy_features(NpyArray xa, const std::string& path, bool flatten) {
+  check_dimensions(xa, path, flatten, "features");
   if (xa.rows == 0 || xa.cols == 0)
     throw DataError(path + ": byte " + std::to_string(xa.data_offset) +
                     ": expected at least one sample with at least one feature, found shape with 0");
@@ -298,6 +310,8 @@ Dataset npy_features(NpyArray xa, const std::string& path) {
 
 Dataset npy_dataset(NpyArray xa, const std::string& features_path, const NpyArray& ya,
                     const std::string& targets_path, const NpyOptions& options) {
+  check_dimensions(xa, features_path, options.flatten, "features");
+  check_dimensions(ya, targets_path, options.flatten, options.task == Task::kRegression ? "targets" : "labels");
   const std::size_t N = xa.rows;
   const std::size_t I = xa.cols;
   if (N == 0 || I == 0)
@@ -357,10 +371,12 @@ Dataset npy_dataset(NpyArray xa, const std::string& features_path, const NpyArra
 
 }  // namespace
 
-Dataset load_npy_features(const std::string& path) { return npy_features(read_npy(path), path); }
+Dataset load_npy_features(const std::string& path, bool flatten) {
+  return npy_features(read_npy(path), path, flatten);
+}
 
-Dataset load_npy_features_bytes(std::string_view bytes, const std::string& name) {
-  return npy_features(read_npy_bytes(bytes, name), name);
+Dataset load_npy_features_bytes(std::string_view bytes, const std::string& name, bool flatten) {
+  return npy_features(read_npy_bytes(bytes, name), name, flatten);
 }
 
 Dataset load_npy(const std::string& features_path, const std::string& targets_path,

@@ -39,8 +39,10 @@ set(bad_rows
   [=[config_not_an_object^78^array\.json: expected a JSON object, found an array^train|-c|@BAD@/array.json|--train|@FX@/blobs.csv]=]
   [=[config_missing^66^no-such-config\.json^train|-c|@BAD@/no-such-config.json|--train|@FX@/blobs.csv]=]
   # model files
-  [=[model_truncated^65^truncated\.bpm: byte 16: body size [0-9]+ does not match the file size [0-9]+ .*truncated or has trailing bytes^evaluate|--model|@BAD@/truncated.bpm|--test|@FX@/blobs.csv]=]
-  [=[model_newer^65^newer\.bpm: byte 8: format version 2 is newer than this backprop reads \(1\). upgrade backprop^evaluate|--model|@BAD@/newer.bpm|--test|@FX@/blobs.csv]=]
+  [=[model_truncated^65^truncated\.bpm: byte 16: truncated or corrupt: expected ([0-9]+) bytes \(header, a body of [0-9]+ bytes as the header says, checksum\), found [0-9]+^evaluate|--model|@BAD@/truncated.bpm|--test|@FX@/blobs.csv]=]
+  [=[model_newer^65^newer\.bpm: byte 8: format version 3 is newer than this backprop reads \(2\). upgrade backprop^evaluate|--model|@BAD@/newer.bpm|--test|@FX@/blobs.csv]=]
+  [=[model_damaged_version^65^damaged-version\.bpm: byte [0-9]+: checksum mismatch: stored [0-9]+, computed [0-9]+. the file is corrupt^predict|--model|@BAD@/damaged-version.bpm|--input|@FX@/blobs-unlabelled.csv]=]
+  [=[checkpoint_damaged_scalar^65^damaged-scalar\.bpc: byte [0-9]+: checksum mismatch: stored [0-9]+, computed [0-9]+. the file is corrupt^train|--resume|@BAD@/damaged-scalar.bpc]=]
   [=[model_bad_checksum^65^bad-crc\.bpm: byte [0-9]+: checksum mismatch^predict|--model|@BAD@/bad-crc.bpm|--input|@FX@/blobs-unlabelled.csv]=]
   [=[model_gzipped^65^gzipped\.bpm: byte 0: not a backprop model file: expected magic "BPMODEL.0", found a gzip stream \(decompress it first\)^evaluate|--model|@BAD@/gzipped.bpm|--test|@FX@/blobs.csv]=]
   [=[model_nan_weight^65^nan-weight\.bpm: byte [0-9]+: layer 1 weight\[0\] is nan. expected a finite value^predict|--model|@BAD@/nan-weight.bpm|--input|@FX@/blobs-unlabelled.csv]=]
@@ -48,6 +50,10 @@ set(bad_rows
   [=[predict_unknown_name^64^data\.bin: cannot tell the format from the file name^predict|--model|@MODEL@|--input|@BAD@/data.bin]=]
   [=[predict_ragged^65^ragged-input\.csv:2: expected 2 fields, found 1^predict|--model|@MODEL@|--input|@BAD@/ragged-input.csv]=]
   [=[predict_npy_truncated^65^truncated\.npy: byte 128: expected 24 data bytes^predict|--model|@MODEL@|--input|@BAD@/truncated.npy]=]
+  [=[predict_missing_column^65^blobs-renamed\.csv:1: feature column 'y' not found in the header \(x, z, label\)^predict|--model|@MODEL@|--input|@FX@/blobs-renamed.csv]=]
+  [=[evaluate_missing_column^65^blobs-renamed\.csv:1: feature column 'y' not found in the header \(x, z, label\)^evaluate|--model|@MODEL@|--test|@FX@/blobs-renamed.csv]=]
+  [=[predict_npy_3d^65^images-3d\.npy: byte 128: expected features of 1 or 2 dimensions \(samples x values\), found shape \(2, 2, 2\). reshape it to \(2, 4\) first^predict|--model|@MODEL@|--input|@BAD@/images-3d.npy]=]
+  [=[csv_decimal_comma^65^decimal-comma\.csv:1: expected more than 1 fields \(features \+ label\), found 1. it holds '.': if the file is '.'-delimited, give that delimiter \(--delimiter '.'\). decimal commas \(1,5\) are not supported^train|--train|@BAD@/decimal-comma.csv]=]
   [=[predict_missing_input^66^cannot open '.*no-such\.csv': no such file^predict|--model|@MODEL@|--input|@BAD@/no-such.csv]=]
   # network descriptions for explain
   [=[net_gzipped^78^net-gzipped\.json: malformed JSON at byte 1: expected JSON text, found a gzip stream^explain|--network|@BAD@/net-gzipped.json]=]

@@ -85,7 +85,17 @@ write("array.json", b"[1, 2]")
 
 # Models
 write("truncated.bpm", model()[:-1])
-write("newer.bpm", model(version=2))
+write("newer.bpm", model(version=3))
+# A damaged version byte (254) and a damaged scalar-size byte in a checkpoint (the golden
+# version-1 checkpoint of tests/golden/ with byte 12 changed from 8 to 4): the CRC-32 no longer
+# matches, so both are reported as corrupt, not as "upgrade" or "--precision".
+damaged = bytearray(model())
+damaged[8] = 254
+write("damaged-version.bpm", bytes(damaged))
+with open(os.path.join(os.path.dirname(here), "..", "..", "golden", "v1-blobs.bpc"), "rb") as f:
+    damaged = bytearray(f.read())
+damaged[12] = 4
+write("damaged-scalar.bpc", bytes(damaged))
 write("bad-crc.bpm", model(flip_crc=True))
 write("gzipped.bpm", gz(model()))
 write("nan-weight.bpm", model(first_weight=float("nan")))
@@ -98,3 +108,8 @@ write("net-wrong-type.json", b'{"layers": [{"in": 2, "out": 1, "activation": 7, 
                              b'"input": [1, 2], "target": [1]}')
 
 write("data.bin", b"1,2\n")
+
+# A CSV with ';' between fields and decimal commas, read with the default ','; a 3-D .npy.
+write("decimal-comma.csv", b"a;b;species\n1,5;2,3;setosa\n4,7;3,2;versicolor\n")
+write("images-3d.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2), }",
+                           struct.pack("<8f", *range(8))))

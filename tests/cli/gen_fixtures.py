@@ -25,6 +25,27 @@ with open(os.path.join(here, "blobs-unlabelled.csv"), "w") as f:
     for cx, cy in [(0.1, 2.4), (2.1, -0.2), (-1.9, 0.3)]:
         f.write(f"{cx},{cy}\n")
 
+# The blobs with the label first and the features swapped (label, y, x): a model trained on
+# blobs.csv matches them by name. Three unlabelled points with the features swapped and an extra
+# text column, and a header that lacks the column 'y'.
+with open(os.path.join(here, "blobs.csv")) as src, open(os.path.join(here, "blobs-reordered.csv"), "w") as f:
+    for line in src:
+        x, y, label = line.rstrip("\n").split(",")
+        f.write(f"{label},{y},{x}\n")
+with open(os.path.join(here, "blobs-reordered-unlabelled.csv"), "w") as f:
+    f.write("y,note,x\n")
+    for note, (cx, cy) in zip(["a", "b", "c"], [(0.1, 2.4), (2.1, -0.2), (-1.9, 0.3)]):
+        f.write(f"{cy},{note},{cx}\n")
+with open(os.path.join(here, "blobs-renamed.csv"), "w") as f:
+    f.write("x,z,label\n0.1,2.4,north\n")
+
+# A regression CSV with a header: the target column is named.
+with open(os.path.join(here, "wave.csv"), "w") as f:
+    f.write("t,signal\n")
+    for i in range(50):
+        t = -1 + 2 * i / 49
+        f.write(f"{t:.6f},{0.5 * t * t:.6f}\n")
+
 # sin x on [-pi, pi]: a regression CSV without a header.
 with open(os.path.join(here, "sin.csv"), "w") as f:
     for i in range(200):
@@ -48,4 +69,14 @@ with open(os.path.join(here, "bad-config.json"), "w") as f:
     f.write('{"epochs": 3, "lerning_rate": 0.1}\n')
 with open(os.path.join(here, "blobs-config.json"), "w") as f:
     f.write('{"layers": [2, 8, 3], "activation": "tanh", "epochs": 40, "batch_size": "16", '
-            '"optimizer": "adam", "lr": 0.02, "seed": 7}\n')
+            '"optimizer": "adam", "lr": 0.02, "seed": 7, "early_stopping": "none"}\n')
+
+# Two classes for the one-sigmoid-output path: two Gaussian blobs with string labels, a header,
+# and the label column first.
+with open(os.path.join(here, "two.csv"), "w") as f:
+    f.write("answer,u,v\n")
+    for i in range(200):
+        name, (cx, cy) = [("no", (-1.5, 0.0)), ("yes", (1.5, 0.5))][i % 2]
+        f.write(f"{name},{cx + rng.gauss(0, 0.8):.6f},{cy + rng.gauss(0, 0.8):.6f}\n")
+with open(os.path.join(here, "two-unlabelled.csv"), "w") as f:
+    f.write("u,v\n-1.4,0.1\n1.6,0.4\n")

@@ -6,7 +6,7 @@ set -u
 bp=$1 fx=$2 out=$3
 model="$out/interrupted.bpm"
 rm -f "$model"
-"$bp" train --train "$fx/blobs.csv" --layers 2,8,3 --epochs 100000000 --batch-size 1 --verbose 0 \
+"$bp" train --train "$fx/blobs.csv" --layers 2,8,3 --epochs 100000000 --early-stopping none --batch-size 1 --verbose 0 \
   --seed 1 --output "$model" 2>"$out/interrupt.err" &
 pid=$!
 sleep 1

@@ -333,18 +333,20 @@ std::vector<Row> rows() {
   }
   r.push_back(one("model_gzip", "m.bpm", gzip(model_2_1()), model, kData,
                   R"(m\.bpm: byte 0: not a backprop model file: expected magic "BPMODEL\\0", found a gzip stream \(decompress it first\)$)"));
-  r.push_back(one("model_newer_version", "m.bpm", model_2_1(0.5f, "mse", 2), model, kData,
-                  R"(m\.bpm: byte 8: format version 2 is newer than this backprop reads \(1\); upgrade backprop$)"));
+  r.push_back(one("model_newer_version", "m.bpm", model_2_1(0.5f, "mse", 3), model, kData,
+                  R"(m\.bpm: byte 8: format version 3 is newer than this backprop reads \(2\); upgrade backprop$)"));
   r.push_back(one("model_version_0", "m.bpm", model_2_1(0.5f, "mse", 0), model, kData,
                   R"(m\.bpm: byte 8: format version 0 is not a valid version$)"));
   {
     const Bytes good = model_2_1();
     const std::string size = std::to_string(good.size());
     r.push_back(one("model_truncated", "m.bpm", cut(good, 1), model, kData,
-                    R"(m\.bpm: byte 16: body size [0-9]+ does not match the file size )" + std::to_string(good.size() - 1) +
-                        R"( .*the file is truncated or has trailing bytes$)"));
+                    R"(m\.bpm: byte 16: truncated or corrupt: expected )" + size + R"( bytes \(header, a body of )" +
+                        std::to_string(good.size() - 28) + R"( bytes as the header says, checksum\), found )" +
+                        std::to_string(good.size() - 1) + "$"));
     r.push_back(one("model_trailing_byte", "m.bpm", cat(good, {0}), model, kData,
-                    R"(m\.bpm: byte 16: body size [0-9]+ does not match the file size )" + std::to_string(good.size() + 1)));
+                    "m\\.bpm: byte " + size + ": expected the end of the file after " + size +
+                        " bytes, found 1 trailing bytes$"));
     Bytes flipped = good;
     flipped[good.size() - 6] ^= 1;  // inside the bias: the CRC no longer matches
     r.push_back(one("model_bad_checksum", "m.bpm", flipped, model, kData,

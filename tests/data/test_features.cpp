@@ -120,7 +120,7 @@ TEST(Features, CsvTrailingLabelColumnIsSkippedEvenWhenNotANumber) {
 TEST(Features, CsvOfTheWrongWidthNamesTheLineAndBothCounts) {
   TempDir t;
   EXPECT_DATA_ERROR(load_features(t.write("w.csv", "1,2,3,4,5\n"), width(2)), "w.csv:1",
-                    "expected 2 features per sample (the model's input), or 3 fields with a label last",
+                    "expected 2 features per sample (the model's input), or 3 fields with a label",
                     "found 5 fields");
   EXPECT_DATA_ERROR(load_features(t.write("v.csv", "7\n"), width(2)), "v.csv:1", "found 1 fields");
 }
@@ -181,8 +181,14 @@ TEST(Features, NpyU8StaysU8AndOthersBecomeF32) {
   const Dataset u = load_features(t.write("x.npy", testing::npy_bytes(npy_dict("|u1", "(2, 2)"), {7, 8, 9, 10})), width(2));
   EXPECT_EQ(u.feature_type(), FeatureType::kU8);
   expect_features(u, 2, 2, {7, 8, 9, 10});
-  const Dataset f = load_features(
-      t.write("f.npy", testing::npy_bytes(npy_dict("<f8", "(1, 2, 2)"), testing::le_bytes<double>({1.5, -2, 3, 4}))));
+  const std::string p3 =
+      t.write("f.npy", testing::npy_bytes(npy_dict("<f8", "(1, 2, 2)"), testing::le_bytes<double>({1.5, -2, 3, 4})));
+  // More than 2 dimensions: refused, naming the shape, unless flattening is asked for.
+  EXPECT_DATA_ERROR(load_features(p3), "f.npy: byte 128: expected features of 1 or 2 dimensions (samples x values), "
+                                       "found shape (1, 2, 2); reshape it to (1, 4) first");
+  FeatureOptions flat;
+  flat.flatten = true;
+  const Dataset f = load_features(p3, flat);
   EXPECT_EQ(f.feature_type(), FeatureType::kF32);
   expect_features(f, 1, 4, {1.5f, -2, 3, 4});
   const Dataset i = load_features(t.write("i.npy", testing::npy_bytes(npy_dict("<i4", "(3,)"), testing::le_bytes<std::int32_t>({1, -2, 3}))));

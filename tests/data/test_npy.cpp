@@ -34,7 +34,7 @@ TEST(Npy, NumpyWrittenFloat32AndInt64Labels) {
   EXPECT_EQ(d.labels()[0], 2u);
 }
 
-TEST(Npy, NumpyWrittenV2Uint8IsFlattened) {
+TEST(Npy, NumpyWrittenV2Uint8IsFlattenedOnlyWhenAsked) {
   const NpyArray a = read_npy(kFixtures + "/images_u1_v2.npy");
   EXPECT_EQ(a.descr, "|u1");
   EXPECT_EQ(a.shape, (std::vector<std::uint64_t>{2, 2, 3}));
@@ -44,6 +44,12 @@ TEST(Npy, NumpyWrittenV2Uint8IsFlattened) {
   const auto labels = t.write("l.npy", npy_bytes(dict("|u1", "(2,)"), {1, 0}));
   NpyOptions o;
   o.class_names = {"no", "yes"};
+  // (2, 2, 3) is refused unless flattening is asked for: never flattened without a word.
+  EXPECT_DATA_ERROR(load_npy(kFixtures + "/images_u1_v2.npy", labels, o), "images_u1_v2.npy: byte ",
+                    "expected features of 1 or 2 dimensions (samples x values), found shape (2, 2, 3); "
+                    "reshape it to (2, 6) first");
+  EXPECT_DATA_ERROR(load_npy_features(kFixtures + "/images_u1_v2.npy"), "found shape (2, 2, 3)");
+  o.flatten = true;
   const Dataset d = load_npy(kFixtures + "/images_u1_v2.npy", labels, o);
   EXPECT_EQ(d.feature_type(), FeatureType::kU8);
   EXPECT_EQ(d.features(), 6u);

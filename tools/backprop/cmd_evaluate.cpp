@@ -1,7 +1,9 @@
 // `backprop evaluate`: a saved model on labelled data: loss, accuracy, top-k, per-class
 // precision / recall / F1 and the confusion matrix; or MSE, MAE and R² for regression.
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
@@ -26,6 +28,41 @@ Json evaluate_defaults() {
   return d;
 }
 
+// Characters on a terminal, roughly: UTF-8 continuation bytes take no column.
+std::size_t display_width(const std::string& s) {
+  std::size_t w = 0;
+  for (const char c : s) w += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return w;
+}
+
+// s padded with spaces to `width` columns, on the left (right-aligned) or on the right.
+std::string pad(const std::string& s, std::size_t width, bool right_align) {
+  const std::string fill(width > display_width(s) ? width - display_width(s) : 0, ' ');
+  return right_align ? fill + s : s + fill;
+}
+
+// The confusion matrix with the predicted classes as column headers and the true classes as row
+// labels, every column as wide as its header or its largest count.
+void print_confusion(const std::vector<std::string>& names, const Json& conf) {
+  const std::string corner = "true \\ predicted";
+  std::size_t label_w = display_width(corner);
+  for (const auto& n : names) label_w = std::max(label_w, display_width(n));
+  std::vector<std::size_t> col_w(names.size());
+  for (std::size_t p = 0; p < names.size(); ++p) {
+    col_w[p] = display_width(names[p]);
+    for (const auto& row : conf) col_w[p] = std::max(col_w[p], std::to_string(row[p].get<std::uint64_t>()).size());
+  }
+  std::string line = pad(corner, label_w, false);
+  for (std::size_t p = 0; p < names.size(); ++p) line += "  " + pad(names[p], col_w[p], true);
+  std::printf("\nconfusion matrix (rows: true class, columns: predicted class)\n%s\n", line.c_str());
+  for (std::size_t t = 0; t < names.size(); ++t) {
+    line = pad(names[t], label_w, false);
+    for (std::size_t p = 0; p < names.size(); ++p)
+      line += "  " + pad(std::to_string(conf[t][p].get<std::uint64_t>()), col_w[p], true);
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 std::string arch_of(const Network<float>& net) {
   std::string s = std::to_string(net.in());
   for (const auto& l : net.layers()) s += "-" + std::to_string(l.out());
@@ -48,7 +85,11 @@ int run_evaluate(Json cfg) {
   const bool classify = !m.info.class_names.empty();
   if (classify) cfg["task"] = "classification";
   else cfg["task"] = "regression", cfg["targets"] = m.net.out();
-  const Dataset ds = load_dataset(cfg, data, cfg["test_labels"].get<std::string>(), m.info.class_names);
+  Dataset ds = load_dataset(cfg, data, cfg["test_labels"].get<std::string>(), m.info.class_names, &m.info.columns);
+  if (ds.features() != m.net.in())
+    throw DataError(data + ": expected " + std::to_string(m.net.in()) + " features per sample (the model's input), found " +
+                    std::to_string(ds.features()));
+  if (classify && ds.classes() == 2 && m.net.out() == 1) ds.use_single_binary_target();  // one sigmoid output
   const Scaler scaler = to_scaler(m.info.preprocessing);
   Json out;
   out["model"] = model_path;
@@ -85,7 +126,8 @@ int run_evaluate(Json cfg) {
     out["r2"] = rm.r2();
     Json per = Json::array();
     for (std::size_t o = 0; o < ds.target_width(); ++o)
-      per.push_back({{"output", o + 1}, {"mse", rm.mse(o)}, {"mae", rm.mae(o)}, {"r2", rm.r2(o)}});
+      per.push_back({{"output", o + 1}, {"name", o < m.info.columns.targets.size() ? m.info.columns.targets[o] : "y" + std::to_string(o + 1)},
+                     {"mse", rm.mse(o)}, {"mae", rm.mae(o)}, {"r2", rm.r2(o)}});
     out["outputs"] = per;
   }
   if (report == "json") {
@@ -109,12 +151,7 @@ int run_evaluate(Json cfg) {
       std::printf("%-*s  %-9.4f  %-9.4f  %-9.4f  %llu\n", static_cast<int>(w), c["name"].get<std::string>().c_str(),
                   c["precision"].get<double>(), c["recall"].get<double>(), c["f1"].get<double>(),
                   static_cast<unsigned long long>(c["support"].get<std::uint64_t>()));
-    std::printf("\nconfusion matrix (rows: true class, columns: predicted, in class order)\n");
-    for (std::size_t t = 0; t < ds.classes(); ++t) {
-      std::printf("%-*s ", static_cast<int>(w), ds.class_names()[t].c_str());
-      for (const auto& v : out["confusion"][t]) std::printf("%6llu", static_cast<unsigned long long>(v.get<std::uint64_t>()));
-      std::printf("\n");
-    }
+    print_confusion(ds.class_names(), out["confusion"]);
   } else {
     std::printf("mse       %.6g\nmae       %.6g\nr2        %.6f\n", out["mse"].get<double>(), out["mae"].get<double>(),
                 out["r2"].get<double>());

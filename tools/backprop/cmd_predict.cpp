@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 #include <numeric>
+#include <span>
 #include <sstream>
 #include <string>
 
@@ -45,6 +46,16 @@ std::string num(double v) {
   return buf;
 }
 
+// The class probabilities of one output row: the row itself, or (1 - y, y) for one sigmoid output
+// y on two classes, so that class 1 is predicted when y > 0.5 (argmax, lowest index on ties).
+void class_probabilities(std::span<const float> row, std::vector<float>& p) {
+  if (row.size() == 1) {
+    p.assign({1.0f - row[0], row[0]});
+    return;
+  }
+  p.assign(row.begin(), row.end());
+}
+
 int run_predict(Json cfg) {
   const std::string input = cfg["input"].get<std::string>();
   if (input.empty()) throw UsageError("no input; give --input FILE (CSV, IDX images, NPY or FANN)");
@@ -56,7 +67,7 @@ int run_predict(Json cfg) {
   if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
   set_num_threads(static_cast<std::size_t>(threads));
   Model<float> m = load_model<float>(cfg["model"].get<std::string>());
-  const Dataset ds = load_features(cfg, input, m.net.in());
+  const Dataset ds = load_features(cfg, input, m.net.in(), m.info.columns);
   const Scaler scaler = to_scaler(m.info.preprocessing);
   const bool classify = !m.info.class_names.empty();
   const bool probs = cfg["probabilities"].get<bool>();
@@ -70,11 +81,14 @@ int run_predict(Json cfg) {
       if (probs)
         for (const auto& c : m.info.class_names) out << ',' << csv_field("p(" + c + ")");
     } else {
-      for (std::size_t o = 0; o < m.net.out(); ++o) out << ",y" << o + 1;
+      const auto& targets = m.info.columns.targets;  // the training data's target columns
+      for (std::size_t o = 0; o < m.net.out(); ++o)
+        out << ',' << (targets.empty() ? "y" + std::to_string(o + 1) : csv_field(targets[o]));
     }
     out << '\n';
   }
   Json rows = Json::array();
+  std::vector<float> p;  // the class probabilities of one row
   std::vector<std::size_t> idx;
   Matrix<float> x, unused, y;
   InferenceScratch<float> scratch;  // Network::predict: const inference, buffers reused per batch
@@ -87,15 +101,16 @@ int run_predict(Json cfg) {
     for (std::size_t r = 0; r < nb; ++r) {
       const auto row = y.row(r);
       if (classify) {
-        const std::size_t best = static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());
+        class_probabilities(row, p);
+        const std::size_t best = static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin());
         if (fmt == "csv") {
-          out << start + r << ',' << csv_field(m.info.class_names[best]) << ',' << num(row[best]);
+          out << start + r << ',' << csv_field(m.info.class_names[best]) << ',' << num(p[best]);
           if (probs)
-            for (float p : row) out << ',' << num(p);
+            for (float v : p) out << ',' << num(v);
           out << '\n';
         } else {
-          Json j = {{"index", start + r}, {"class", m.info.class_names[best]}, {"probability", row[best]}};
-          if (probs) j["probabilities"] = std::vector<float>(row.begin(), row.end());
+          Json j = {{"index", start + r}, {"class", m.info.class_names[best]}, {"probability", p[best]}};
+          if (probs) j["probabilities"] = p;
           rows.push_back(j);
         }
       } else if (fmt == "csv") {
@@ -127,7 +142,7 @@ void register_predict(CLI::App& app, Run& run) {
   cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
   std::map<std::string, std::string> help = {
       {"model", "The model file"},
-      {"input", "Features: CSV (a label column, if present, is ignored), IDX images, NPY, or FANN data"},
+      {"input", "Features: CSV (matched to the model's columns by header name; other columns are ignored), IDX images, NPY, or FANN data"},
       {"format", "Input format: auto (by file name), csv, idx, npy, fann"},
       {"header", "CSV header row: auto, yes, no"},
       {"delimiter", "CSV delimiter: ',', ';' or tab"},

@@ -17,6 +17,7 @@
 #include "backprop/trainer.hpp"
 #include "commands.hpp"
 #include "data_args.hpp"
+#include "network_from_data.hpp"
 #include "train_config.hpp"
 
 namespace bp::cli {
@@ -37,18 +38,19 @@ extern "C" void on_stop_signal(int sig) {
 
 Json train_defaults() {
   Json d = data_defaults();
-  d["layers"] = Json::array({784, 256, 128, 10});
+  d["layers"] = "auto";
+  d["hidden"] = "auto";
   d["activation"] = "relu";
   d["output_activation"] = "auto";
-  d["loss"] = "cross-entropy";
+  d["loss"] = "auto";
   d["dropout"] = 0.0;
-  d["init"] = "auto";
+  d["init"] = "xavier-uniform";
   d["preprocess"] = "standard";
   d["precision"] = "float";
   d["seed"] = nullptr;
   d["threads"] = nullptr;
-  d["epochs"] = 20;
-  d["batch_size"] = "128";
+  d["epochs"] = "auto";
+  d["batch_size"] = "200";
   d["optimizer"] = "adam";
   d["lr"] = nullptr;
   d["momentum"] = 0.0;
@@ -73,9 +75,9 @@ Json train_defaults() {
   d["plateau_factor"] = 0.1;
   d["plateau_patience"] = 10;
   d["validation_split"] = 0.0;
-  d["early_stopping"] = "";
-  d["patience"] = 5;
-  d["min_delta"] = 0.0;
+  d["early_stopping"] = "loss";
+  d["patience"] = 10;
+  d["min_delta"] = 1e-4;
   d["clip_norm"] = 0.0;
   d["clip_value"] = 0.0;
   d["metrics_log"] = "";
@@ -88,17 +90,18 @@ Json train_defaults() {
 
 std::map<std::string, std::string> train_help() {
   std::map<std::string, std::string> h = {
-      {"layers", "Layer sizes, inputs first, e.g. 784,256,128,10"},
+      {"layers", "Every layer size, inputs first, e.g. 784,256,128,10; auto = from the data and --hidden"},
+      {"hidden", "Hidden layer sizes only, e.g. 64,32 (inputs and outputs come from the data); auto = one layer of 100"},
       {"activation", "Hidden-layer activation: identity, sigmoid, tanh, relu, leaky-relu, elu, softplus, softmax"},
       {"output_activation", "Output activation; auto = softmax for cross-entropy, sigmoid for binary-cross-entropy, else identity"},
-      {"loss", "Loss: half-sse, mse, cross-entropy, binary-cross-entropy"},
+      {"loss", "Loss: auto (cross-entropy for classes, binary-cross-entropy for two classes on one output, mse for regression), half-sse, mse, cross-entropy, binary-cross-entropy"},
       {"dropout", "Dropout probability on every hidden layer's output while training"},
-      {"init", "Initialization: auto (he-uniform for relu-like, xavier-uniform else) or a name (see docs/initialization.md)"},
+      {"init", "Initialization: a name (see docs/initialization.md; xavier-uniform is scikit-learn's), or auto (he-uniform for relu-like, xavier-uniform else)"},
       {"preprocess", "Feature scaling saved in the model: none, minmax, standard"},
       {"precision", "Scalar type of training and of the saved weights: float or double"},
       {"seed", "Random seed (drawn and printed when not given; saved with the model)"},
       {"threads", "Threads for the matrix products (default: all cores)"},
-      {"epochs", "Passes over the training data"},
+      {"epochs", "Passes over the training data (at most, with early stopping); auto = 200, or more for at least 1000 steps"},
       {"batch_size", "Samples per update: 1 = online, N, or full"},
       {"optimizer", "sgd, adam, adamw, rmsprop, adagrad, adadelta, rprop (iRPROP-), irprop+, lbfgs"},
       {"lr", "Learning rate (default: the optimizer's)"},
@@ -124,7 +127,7 @@ std::map<std::string, std::string> train_help() {
       {"plateau_factor", "plateau schedule: factor applied on a plateau"},
       {"plateau_patience", "plateau schedule: epochs without improvement before reducing"},
       {"validation_split", "Fraction of the training data held out for validation (seeded)"},
-      {"early_stopping", "Stop on: loss, val_loss or val_accuracy (restores the best weights); empty = off"},
+      {"early_stopping", "Stop on: loss, val_loss or val_accuracy (restores the best weights); none = off"},
       {"patience", "Early stopping: epochs without improvement"},
       {"min_delta", "Early stopping: smallest change that counts as an improvement"},
       {"clip_norm", "Clip gradients to this total L2 norm; 0 = off"},
@@ -282,7 +285,8 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   // Data.
   if (get<std::string>(cfg, "train").empty())
     chk.fail("train", "no training data; give --train FILE or --dataset fashion-mnist");
-  Dataset all = load_dataset(cfg, get<std::string>(cfg, "train"), get<std::string>(cfg, "train_labels"), {});
+  Dataset all;
+  const std::string task_why = load_training_data(cfg, all);
   const double vsplit = get<double>(cfg, "validation_split");
   if (!(vsplit >= 0 && vsplit < 1)) chk.fail("validation_split", std::to_string(vsplit) + "; expected a fraction in [0, 1)");
   Dataset train_set, val_set;
@@ -294,19 +298,16 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     train_set = std::move(all);
   }
 
-  // Network.
-  std::vector<std::size_t> sizes = get<std::vector<std::size_t>>(cfg, "layers");
-  if (sizes.size() < 2) chk.fail("layers", "expected at least two sizes (inputs and outputs)");
-  for (std::size_t s : sizes)
-    if (s == 0) chk.fail("layers", "a layer of size 0; every layer needs at least one unit");
-  if (sizes.front() != train_set.features())
-    chk.fail("layers", "the first size is " + std::to_string(sizes.front()) + " but the data has " +
-                           std::to_string(train_set.features()) + " features per sample");
-  if (sizes.back() != train_set.target_width())
-    chk.fail("layers", "the last size is " + std::to_string(sizes.back()) + " but the data has " +
-                           std::to_string(train_set.target_width()) +
-                           (train_set.is_classification() ? " classes" : " targets"));
-  const Loss loss = parse_loss(get<std::string>(cfg, "loss"));
+  // Network: sizes and loss from the data and --layers / --hidden / --loss (network_from_data.hpp).
+  const NetworkShape shape = network_from_data(cfg, train_set, [&](const std::string& k, const std::string& w) {
+    chk.fail(k, w);
+  });
+  if (shape.single_binary_output) {
+    train_set.use_single_binary_target();
+    if (val_set.size() > 0) val_set.use_single_binary_target();
+  }
+  const std::vector<std::size_t>& sizes = shape.sizes;
+  const Loss loss = shape.loss;
   const Activation hidden = parse_activation(get<std::string>(cfg, "activation"));
   const std::string out_name = get<std::string>(cfg, "output_activation");
   const Activation out_act = out_name != "auto"                      ? parse_activation(out_name)
@@ -353,15 +354,16 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   auto opt = make_optimizer<T>(oo);  // validates
   cfg["lr"] = oo.lr_or_default();
   const double base_lr = oo.lr_or_default();
-  const std::size_t epochs = get<std::size_t>(cfg, "epochs");
-
   TrainOptions to;
-  to.epochs = epochs;
   to.batch_size = parse_batch(cfg["batch_size"], chk);
+  const std::size_t epochs = epochs_from_data(cfg, train_set.size(), to.batch_size,
+                                              [&](const std::string& k, const std::string& w) { chk.fail(k, w); });
+  to.epochs = epochs;
   to.seed = seed;
   to.clip_norm = get<double>(cfg, "clip_norm");
   to.clip_value = get<double>(cfg, "clip_value");
   to.early_stopping = get<std::string>(cfg, "early_stopping");
+  if (to.early_stopping == "none") to.early_stopping.clear();
   to.patience = get<std::size_t>(cfg, "patience");
   to.min_delta = get<double>(cfg, "min_delta");
   to.validate(vsplit > 0);
@@ -429,6 +431,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   if (train_set.is_classification()) info.class_names = train_set.class_names();
   info.seed = seed;
   info.config_json = cfg.dump();
+  info.columns = train_set.columns();  // predict and evaluate match columns by these names
   const DataFingerprint train_fp = fingerprint(train_set), val_fp = fingerprint(val_set);
   if (ck) {  // continue the checkpoint's run: its data, weights, optimizer and schedule state
     check_same_data(ck->train_data, train_fp, "training data", resume_path);
@@ -458,6 +461,8 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   }
   remove_stale_temporaries(out_path);
 
+  if (verbose != 0)
+    std::fprintf(log, "backprop train: task %s (%s)\n", get<std::string>(cfg, "task").c_str(), task_why.c_str());
   if (verbose != 0)
     std::fprintf(log, "backprop train: %zu samples (%zu for validation), network %s, %zu parameters, seed %llu\n",
                  train_set.size(), val_set.size(), [&] {
@@ -491,9 +496,8 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   // The test set, when there is one.
   const std::string test = get<std::string>(cfg, "test");
   if (!test.empty()) {
-    const Dataset test_set = load_dataset(cfg, test, get<std::string>(cfg, "test_labels"),
-                                          train_set.is_classification() ? train_set.class_names()
-                                                                        : std::vector<std::string>{});
+    Dataset test_set = load_like_training(cfg, test, get<std::string>(cfg, "test_labels"), train_set);
+    if (shape.single_binary_output) test_set.use_single_binary_target();
     if (test_set.is_classification()) {
       ClassificationMetrics<T> cm(test_set.classes());
       const double tl = evaluate<T>(net, test_set, scaler, 1024, &cm, nullptr);
@@ -532,11 +536,10 @@ void register_train(CLI::App& app, Run& run) {
       std::string bytes;
       if (!resume->empty()) {
         bytes = read_file(*resume);
-        // The precision comes from the checkpoint unless given (its header's scalar size).
-        if (!flags->given("precision") && is_checkpoint(bytes) && bytes.size() >= 16) {
-          const unsigned char s = static_cast<unsigned char>(bytes[12]);
-          if (s == 4 || s == 8) cfg["precision"] = s == 4 ? "float" : "double";
-        }
+        // The precision comes from the checkpoint unless given (its scalar size, read after its
+        // checksum: a damaged byte is reported as corruption, not as a precision to resume with).
+        if (!flags->given("precision"))
+          cfg["precision"] = checkpoint_scalar_size(bytes, *resume) == 4 ? "float" : "double";
       }
       const std::string precision = cfg["precision"].get<std::string>();
       if (precision == "float") return run_train_as<float>(cfg, *flags, *resume, bytes);

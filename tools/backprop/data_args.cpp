@@ -43,6 +43,16 @@ void require_readable(const std::string& path) {
   if (!std::ifstream(path, std::ios::binary)) throw NoInputError("cannot open '" + path + "': permission denied");
 }
 
+// A trained model's columns into CsvOptions: names for a file with a header, positions (the label
+// index) for one without. use_label: the label column was not given on the command line.
+void match_model_columns(CsvOptions& o, const ColumnNames& model, bool use_label) {
+  o.feature_names = model.features;
+  if (use_label && model.label_index >= 0) o.label_index = model.label_index;
+  if (model.features.empty()) return;  // names apply only together with the feature names
+  if (use_label) o.label_name = model.label;
+  o.target_names = model.targets;
+}
+
 const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
@@ -56,7 +66,7 @@ Json data_defaults() {
   d["test"] = "";
   d["test_labels"] = "";
   d["format"] = "auto";
-  d["task"] = "classification";
+  d["task"] = "auto";
   d["label_column"] = "";
   d["targets"] = 1;
   d["header"] = "auto";
@@ -71,7 +81,7 @@ void add_data_help(std::map<std::string, std::string>& h) {
   h["test"] = "Test data, evaluated after training";
   h["test_labels"] = "Labels (IDX) or targets (NPY) of the test data";
   h["format"] = "Data format: auto (by file name), csv, idx, npy, fann";
-  h["task"] = "classification or regression";
+  h["task"] = "auto (regression for real-valued labels or a regression loss, else classification), classification or regression";
   h["label_column"] = "CSV label column: a header name or a 0-based index (negative from the end); default last";
   h["targets"] = "Regression: number of target columns (the last ones) or outputs";
   h["header"] = "CSV header row: auto, yes, no";
@@ -95,7 +105,7 @@ void resolve_dataset_shortcut(Json& cfg) {
 }
 
 Dataset load_dataset(const Json& cfg, const std::string& path, const std::string& labels,
-                     const std::vector<std::string>& class_names) {
+                     const std::vector<std::string>& class_names, const ColumnNames* model) {
   require_readable(path);
   if (!labels.empty()) require_readable(labels);
   std::string format = cfg["format"].get<std::string>();
@@ -138,6 +148,7 @@ Dataset load_dataset(const Json& cfg, const std::string& path, const std::string
     }
     o.target_columns = cfg["targets"].get<std::size_t>();
     o.class_names = class_names;
+    if (model) match_model_columns(o, *model, label.empty());
     o.validate();
     return load_csv(path, o);
   }
@@ -152,8 +163,11 @@ Dataset load_dataset(const Json& cfg, const std::string& path, const std::string
 
 namespace bp::cli {
 
-Dataset load_features(const nlohmann::ordered_json& cfg, const std::string& path, std::size_t width) {
+Dataset load_features(const nlohmann::ordered_json& cfg, const std::string& path, std::size_t width,
+                      const ColumnNames& model) {
   FeatureOptions o;
+  o.feature_names = model.features;
+  o.label_index = model.label_index;
   o.format = cfg["format"].get<std::string>();
   o.width = width;
   o.header = csv_header(cfg);

@@ -30,6 +30,20 @@ std::string type_name(const Json& v) {
   return "an object";
 }
 
+// Keys whose value is "auto" or a list of layer sizes (at least `min` of them).
+bool is_sizes_key(const std::string& key) { return key == "layers" || key == "hidden"; }
+std::size_t min_sizes(const std::string& key) { return key == "layers" ? 2 : 1; }
+
+// Keys whose value is "auto" or a whole number.
+bool is_count_key(const std::string& key) { return key == "epochs"; }
+
+bool is_size_list(const Json& v) {
+  if (!v.is_array()) return false;
+  for (const auto& e : v)
+    if (!e.is_number_unsigned() && !e.is_number_integer()) return false;
+  return true;
+}
+
 // Whether `v` may replace the default `d` (same JSON kind; integers accepted for numbers; null
 // and numbers interchangeable for optional numbers whose default is null; arrays of integers).
 bool compatible(const Json& d, const Json& v) {
@@ -38,12 +52,7 @@ bool compatible(const Json& d, const Json& v) {
   if (d.is_number_integer() || d.is_number_unsigned()) return v.is_number_integer() || v.is_number_unsigned();
   if (d.is_number()) return v.is_number();
   if (d.is_string()) return v.is_string() || v.is_number();  // "128" or 128 for batch_size
-  if (d.is_array()) {
-    if (!v.is_array()) return false;
-    for (const auto& e : v)
-      if (!e.is_number_unsigned() && !e.is_number_integer()) return false;
-    return true;
-  }
+  if (d.is_array()) return is_size_list(v);
   return false;
 }
 
@@ -58,6 +67,8 @@ Json parse_flag(const std::string& key, const Json& d, const std::string& text) 
     return bad("true or false");
   }
   if (d.is_array()) return parse_sizes(text, flag_of(key));
+  if (is_sizes_key(key)) return text == "auto" ? Json("auto") : Json(parse_sizes(text, flag_of(key), min_sizes(key)));
+  if (is_count_key(key) && text == "auto") return "auto";
   if (d.is_null()) {  // an optional number: an integer when it reads as one
     std::size_t pos = 0;
     try {
@@ -66,7 +77,7 @@ Json parse_flag(const std::string& key, const Json& d, const std::string& text) 
     } catch (const std::exception&) {
     }
   }
-  if (d.is_number_integer() || d.is_number_unsigned()) {
+  if (d.is_number_integer() || d.is_number_unsigned() || is_count_key(key)) {
     std::size_t pos = 0;
     long long v = 0;
     try {
@@ -93,7 +104,7 @@ Json parse_flag(const std::string& key, const Json& d, const std::string& text) 
 
 }  // namespace
 
-std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag) {
+std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag, std::size_t min_count) {
   std::vector<std::size_t> out;
   std::stringstream ss(text);
   std::string item;
@@ -110,8 +121,10 @@ std::vector<std::size_t> parse_sizes(const std::string& text, const std::string&
     if (v == 0) throw UsageError(flag + ": layer size 0; every layer needs at least one unit");
     out.push_back(static_cast<std::size_t>(v));
   }
-  if (out.size() < 2)
-    throw UsageError(flag + " '" + text + "': expected at least two sizes (inputs and outputs), e.g. 784,256,10");
+  if (out.size() < min_count)
+    throw UsageError(flag + " '" + text + "': expected " +
+                     (min_count == 2 ? "at least two sizes (inputs and outputs), e.g. 784,256,10"
+                                     : "at least one size, e.g. 64,32"));
   return out;
 }
 
@@ -153,9 +166,13 @@ void merge_config_text(const std::string& text, const std::string& name, const J
   if (!file.is_object()) throw ConfigError(name + ": expected a JSON object, found " + type_name(file));
   for (const auto& [key, value] : file.items()) {
     if (!defaults.contains(key)) throw ConfigError(name + ": unknown key '" + key + "' (see --print-config)");
-    if (!compatible(defaults[key], value))
+    if (is_count_key(key)) {
+      if (!value.is_number_integer() && !value.is_number_unsigned() && value != "auto")
+        throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected an integer or \"auto\"");
+    } else if (!compatible(defaults[key], value) && !(is_sizes_key(key) && is_size_list(value))) {
       throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected " +
                         type_name(defaults[key]));
+    }
   }
   for (auto& [key, value] : file.items()) {  // every key checked: now apply them all
     cfg[key] = std::move(value);

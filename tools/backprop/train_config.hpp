@@ -14,8 +14,8 @@
 namespace bp::cli {
 
 /// Parses "784,256,10" into sizes; UsageError naming `flag` for anything but positive integers,
-/// or fewer than two sizes.
-std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag);
+/// or fewer than min_count sizes.
+std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag, std::size_t min_count = 2);
 
 /// Merges the JSON text of a config file (`name` starts every message) into cfg: every key must be
 /// one of `defaults` and of its value's kind. Records the keys it set in file_keys. Throws

@@ -19,6 +19,17 @@ enum class Task {
   kRegression,      ///< K real targets per sample
 };
 
+/// The names of a dataset's columns, from a CSV header: what a model records so that later data
+/// can be matched by name (include/backprop/model.hpp). Empty for headerless CSV, IDX, NPY and FANN.
+struct ColumnNames {
+  std::vector<std::string> features;  ///< one per feature, in feature order; or empty
+  std::string label;                  ///< classification: the label column's header name, or empty
+  long label_index = -1;              ///< classification: its 0-based column in the file; -1 = none
+  std::vector<std::string> targets;   ///< regression: one per target, in target order; or empty
+  bool empty() const noexcept { return features.empty() && label.empty() && label_index < 0 && targets.empty(); }
+  friend bool operator==(const ColumnNames&, const ColumnNames&) = default;
+};
+
 /// How the features are stored. uint8 sources (IDX, NPY |u1) stay uint8, so Fashion-MNIST's
 /// 60000x784 features take 47 MB instead of 188 MB; everything else is float32.
 enum class FeatureType { kU8, kF32 };
@@ -66,14 +77,26 @@ class Dataset {
   bool is_classification() const noexcept { return task_ == Task::kClassification; }
   /// Number of classes (0 for regression).
   std::size_t classes() const noexcept { return class_names_.size(); }
-  /// Width of a target row: classes (one-hot) for classification, K for regression.
-  std::size_t target_width() const noexcept { return is_classification() ? classes() : k_; }
+  /// Width of a target row: classes (one-hot) for classification, K for regression; 1 for
+  /// two-class data set to one binary target (use_single_binary_target).
+  std::size_t target_width() const noexcept { return is_classification() ? (binary_ ? 1 : classes()) : k_; }
+  /// Two-class data for a network with one sigmoid output: the target row becomes one value, 0
+  /// for class 0 and 1 for class 1 (class-name order), instead of a one-hot pair. Subsets keep
+  /// it. Throws UsageError unless the data is classification with exactly 2 classes.
+  void use_single_binary_target();
+  bool single_binary_target() const noexcept { return binary_; }
   /// Class names, index = label (empty for regression).
   const std::vector<std::string>& class_names() const noexcept { return class_names_; }
   /// Labels (N), each < classes() (empty for regression).
   std::span<const std::uint32_t> labels() const noexcept { return labels_; }
   /// Regression targets (N, K) row-major (empty for classification).
   std::span<const float> targets() const noexcept { return targets_; }
+
+  /// The column names the loader found (empty when the source has none).
+  const ColumnNames& columns() const noexcept { return columns_; }
+  /// Sets them. Throws UsageError when features (targets) is neither empty nor one per feature
+  /// (regression target), or a label or label index is given for regression data.
+  void set_columns(ColumnNames columns);
 
   /// Fills a batch: x becomes (nb, I) with the raw feature values converted to T (no scaling);
   /// y becomes (nb, target_width()), one-hot for classification or the regression targets.
@@ -119,8 +142,10 @@ class Dataset {
   Task task_ = Task::kClassification;
   std::vector<std::uint32_t> labels_;
   std::vector<std::string> class_names_;
+  bool binary_ = false;  // use_single_binary_target
   std::size_t k_ = 0;
   std::vector<float> targets_;
+  ColumnNames columns_;
 };
 
 struct Dataset::Split {

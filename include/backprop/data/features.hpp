@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backprop/data/csv.hpp"
 #include "backprop/data/dataset.hpp"
@@ -23,6 +24,15 @@ struct FeatureOptions {
   /// CSV only, width > 0: rows of width + 1 fields are accepted and their last field (a label,
   /// number or not) is skipped.
   bool allow_label_column = true;
+  /// CSV only, for a model that knows its columns (ModelInfo::columns): its feature names, and
+  /// its label column's index. A file with a header is matched by these names (columns in any
+  /// order, others ignored; a missing one is a DataError naming it); a file without one by
+  /// position, the skipped column of a width + 1 row being the one at label_index (-1: the last).
+  std::vector<std::string> feature_names;
+  long label_index = -1;
+  /// NPY only: accept an array of more than 2 dimensions, (N, d1, ..., dk), as (N, d1 x ... x dk).
+  /// false: such an array is a DataError naming its shape.
+  bool flatten = false;
 
   /// Throws UsageError naming the field and value.
   void validate() const;
@@ -35,8 +45,8 @@ std::string detect_feature_format(const std::string& path);
 
 /// Loads the features of path as Dataset::unlabelled (target_width() = 0). CSV: every field is a
 /// float32 feature (see FeatureOptions); gzip-compressed CSV is inflated. IDX: the images file
-/// (u8 stays uint8, f32 accepted). NPY: the array flattened to (N, I); '|u1' stays uint8, other
-/// dtypes become float32. FANN: the inputs of each pair; outputs are ignored. Each format is
+/// (u8 stays uint8, f32 accepted). NPY: a 1-D or 2-D array (or more with `flatten`); '|u1' stays
+/// uint8, other dtypes become float32. FANN: the inputs of each pair; outputs are ignored. Each format is
 /// validated as its labelled loader does.
 /// Throws UsageError for invalid options or an unknown name with format "auto"; NoInputError
 /// when the file cannot be read; DataError "path:line: ..." (CSV, FANN) or "path: byte B: ..."

@@ -43,9 +43,13 @@ struct NpyOptions {
   std::size_t classes = 0;
   /// Classification: class names, index = label; empty = "0", "1", ...
   std::vector<std::string> class_names;
+  /// Accept features (or regression targets) of more than 2 dimensions, (N, d1, ..., dk), as
+  /// (N, d1 x ... x dk). false (default): such an array is a DataError that names its shape, so
+  /// that images are never flattened without a word.
+  bool flatten = false;
 };
 
-/// Features from features_path ((N, I) after flattening; '|u1' stays uint8, others become
+/// Features from features_path ((N, I): 1-D or 2-D, or more with options.flatten; '|u1' stays uint8, others become
 /// float32 and must be finite and within float range) and targets from targets_path:
 /// classification takes N labels (1-D, or (N, 1)): integers, or floats with integral values,
 /// each in [0, classes); regression takes a 1-D (K = 1) or 2-D (N, K) numeric array.
@@ -53,14 +57,15 @@ struct NpyOptions {
 Dataset load_npy(const std::string& features_path, const std::string& targets_path,
                  const NpyOptions& options = {});
 
-/// Only a features array ((N, I) after flattening; u8 stays uint8, others float32 and finite),
-/// as an unlabelled Dataset (for prediction). Throws like read_npy.
-Dataset load_npy_features(const std::string& path);
+/// Only a features array ((N, I): 1-D or 2-D, or more with flatten; u8 stays uint8, others
+/// float32 and finite), as an unlabelled Dataset (for prediction). Throws like read_npy, and
+/// DataError naming the shape for more than 2 dimensions without flatten.
+Dataset load_npy_features(const std::string& path, bool flatten = false);
 
 /// load_npy and load_npy_features on files already in memory; the names stand for the paths.
 Dataset load_npy_bytes(std::string_view features, const std::string& features_name,
                        std::string_view targets, const std::string& targets_name,
                        const NpyOptions& options = {});
-Dataset load_npy_features_bytes(std::string_view bytes, const std::string& name);
+Dataset load_npy_features_bytes(std::string_view bytes, const std::string& name, bool flatten = false);
 
 }  // namespace bp

@@ -1,0 +1,156 @@
+// Task detection and network sizing for `backprop train` (network_from_data.hpp).
+#include "network_from_data.hpp"
+
+#include "backprop/data/features.hpp"
+#include "backprop/data/task.hpp"
+#include "backprop/error.hpp"
+#include "backprop/loss.hpp"
+#include "data_args.hpp"
+
+namespace bp::cli {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+bool is_regression_loss(const std::string& name) {
+  if (name == "auto") return false;
+  const Loss l = parse_loss(name);
+  return l == Loss::kMse || l == Loss::kHalfSse;
+}
+
+std::string format_of(const Json& cfg, const std::string& path) {
+  const std::string f = cfg["format"].get<std::string>();
+  if (f != "auto") return f;
+  try {
+    return detect_feature_format(path);
+  } catch (const Error&) {
+    return "";  // load_dataset says what is wrong: a missing file first, then the name
+  }
+}
+
+// load_dataset for `task`. A regression target picked by --label-column in a CSV file is read as
+// a label column and converted, so that the column can be named or counted like a class label.
+Dataset load_as(const Json& cfg, const std::string& path, const std::string& labels, const std::string& task,
+                const std::vector<std::string>& class_names) {
+  Json c = cfg;
+  c["task"] = task;
+  const bool by_column = task == "regression" && format_of(cfg, path) == "csv" &&
+                         !cfg["label_column"].get<std::string>().empty() && cfg["targets"].get<std::size_t>() == 1;
+  if (!by_column) return load_dataset(c, path, labels, class_names);
+  c["task"] = "classification";
+  const Dataset d = load_dataset(c, path, labels, {});
+  try {
+    return labels_to_regression(d);
+  } catch (const DataError& e) {
+    throw DataError(path + ": " + e.what());
+  }
+}
+
+using FailFn = std::function<void(const std::string&, const std::string&)>;
+[[noreturn]] void fail_on(const FailFn& fail, const std::string& key, const std::string& what) {
+  fail(key, what);
+  throw UsageError(key + ": " + what);  // fail throws; this is for the compiler
+}
+
+std::string classes_phrase(const Dataset& d) {
+  std::string names;
+  for (std::size_t c = 0; c < d.classes() && c < 5; ++c) names += (c ? ", " : "") + d.class_names()[c];
+  if (d.classes() > 5) names += ", ...";
+  return std::to_string(d.classes()) + " classes: " + names;
+}
+
+}  // namespace
+
+std::string load_training_data(Json& cfg, Dataset& out) {
+  std::string task = cfg["task"].get<std::string>();
+  if (task != "auto" && task != "classification" && task != "regression")
+    throw UsageError("--task '" + task + "'; expected auto, classification or regression");
+  const std::string loss = cfg["loss"].get<std::string>();
+  const std::string path = cfg["train"].get<std::string>(), labels = cfg["train_labels"].get<std::string>();
+  std::string why;
+  if (task == "auto" && is_regression_loss(loss)) {
+    task = "regression";
+    why = "--loss " + loss + " is a regression loss";
+  }
+  if (task == "regression") {
+    out = load_as(cfg, path, labels, task, {});
+    cfg["task"] = task;
+    return why.empty() ? "--task regression" : why;
+  }
+  const std::string fmt = format_of(cfg, path);
+  if (task == "auto" && (fmt == "npy" || fmt == "fann")) {
+    try {  // targets that are not class labels (fractions, several values per row): regression
+      out = load_as(cfg, path, labels, "classification", {});
+    } catch (const Error&) {
+      out = load_as(cfg, path, labels, "regression", {});
+      cfg["task"] = "regression";
+      return "the targets are not class labels";
+    }
+  } else {
+    out = load_as(cfg, path, labels, "classification", {});
+  }
+  if (const auto real = real_valued_label(out)) {
+    if (task == "classification")
+      throw UsageError("--task classification: the labels are real numbers (e.g. " + *real +
+                       "), not classes; expected class labels, or use --task regression");
+    if (loss != "auto" && !is_regression_loss(loss))
+      throw UsageError("--loss " + loss + ": a classification loss, but the labels are real numbers (e.g. " + *real +
+                       "); expected a regression loss (mse, half-sse) or --loss auto");
+    out = labels_to_regression(out);
+    cfg["task"] = "regression";
+    return "the labels are real numbers, e.g. " + *real;
+  }
+  cfg["task"] = "classification";
+  return (task == "auto" ? "the labels are integers or names: " : "--task classification: ") + classes_phrase(out);
+}
+
+Dataset load_like_training(const Json& cfg, const std::string& path, const std::string& labels,
+                           const Dataset& train) {
+  return load_as(cfg, path, labels, cfg["task"].get<std::string>(), train.class_names());
+}
+
+NetworkShape network_from_data(Json& cfg, const Dataset& train,
+                               const std::function<void(const std::string&, const std::string&)>& fail) {
+  ShapeRequest req;
+  auto sizes_of = [&](const char* key) -> std::optional<std::vector<std::size_t>> {
+    const Json& v = cfg[key];
+    if (v.is_string() && v.get<std::string>() == "auto") return std::nullopt;
+    if (!v.is_array())
+      fail_on(fail, key, (v.is_string() ? "'" + v.get<std::string>() + "'" : v.dump()) +
+                             "; expected 'auto' or a list of sizes");
+    std::vector<std::size_t> s;
+    for (const Json& e : v) {
+      if (!e.is_number_unsigned()) fail_on(fail, key, v.dump() + "; expected positive whole sizes");
+      s.push_back(e.get<std::size_t>());
+    }
+    return s;
+  };
+  req.layers = sizes_of("layers");
+  req.hidden = sizes_of("hidden");
+  const std::string loss = cfg["loss"].get<std::string>();
+  if (loss != "auto") req.loss = parse_loss(loss);
+  NetworkShape shape;
+  try {
+    shape = shape_from_data(train, req);
+  } catch (const ShapeError& e) {
+    fail_on(fail, e.key, e.detail);
+  }
+  cfg["layers"] = shape.sizes;
+  cfg["hidden"] = std::vector<std::size_t>(shape.sizes.begin() + 1, shape.sizes.end() - 1);
+  cfg["loss"] = std::string(loss_name(shape.loss));
+  return shape;
+}
+
+std::size_t epochs_from_data(Json& cfg, std::size_t samples, std::size_t batch_size, const FailFn& fail) {
+  Json& v = cfg["epochs"];
+  if (v.is_string() && v.get<std::string>() == "auto") v = default_epochs(samples, batch_size);
+  if (v.is_number_integer() && v.get<long long>() < 0)
+    fail_on(fail, "epochs", v.dump() + "; expected a positive number of epochs or auto");
+  if (!v.is_number_unsigned() && !v.is_number_integer())
+    fail_on(fail, "epochs", (v.is_string() ? "'" + v.get<std::string>() + "'" : v.dump()) +
+                                "; expected a positive number of epochs or auto");
+  return v.get<std::size_t>();
+}
+
+}  // namespace bp::cli
