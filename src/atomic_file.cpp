@@ -2,6 +2,7 @@
 #include "backprop/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,18 @@ struct Fd {
 };
 
 }  // namespace
+
+void probe_writable(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw CantCreateError(path + ": cannot create (it is a directory)");
+  std::random_device rd;
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw CantCreateError(path + ": cannot create (" + std::strerror(errno) + ")");
+  ::close(fd);
+  ::unlink(tmp.c_str());
+}
 
 void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes) {
   std::random_device rd;

@@ -12,6 +12,11 @@ namespace bp {
 /// (write/sync failed, e.g. disk full) names the path and the system's reason.
 void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes);
 
+/// Checks, before a long computation, that write_file_atomically(path, ...) will be able to create
+/// its file: creates and removes a temporary file beside path, and refuses a path that is a
+/// directory. Throws CantCreateError naming the path and the system's reason.
+void probe_writable(const std::string& path);
+
 /// Reads a whole file; NoInputError naming the path and reason when it cannot be opened.
 std::string read_file(const std::string& path);
 

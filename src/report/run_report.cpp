@@ -85,13 +85,13 @@ std::string confusion_section(const RunReport& r) {
 
 constexpr const char* kStyle =
     "body{margin:0;font:15px/1.45 system-ui,'DejaVu Sans',sans-serif;color:#1d2328;background:#f7f8fa}"
-    "header{padding:14px 20px}h1{font-size:20px;margin:0}h2{font-size:16px;margin:14px 0 8px}"
+    "header{padding:14px 20px}h1{font-size:20px;margin:0}h2{font-size:16px;margin:14px 0 8px}h1,h2{overflow-wrap:anywhere}"
     "main{padding:0 20px 20px;max-width:1100px}section{background:#fff;border:1px solid #d5dbe0;border-radius:8px;"
     "padding:4px 14px 12px;margin-bottom:14px}pre{font:12.5px/1.4 'DejaVu Sans Mono',monospace;overflow-x:auto}"
     "table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums}th,td{padding:3px 10px 3px 0;"
     "text-align:left;border-bottom:1px solid #eef0f2;white-space:nowrap}td.n{font-family:'DejaVu Sans Mono',monospace}"
     ".heat td{text-align:right;padding:4px 8px;border:1px solid #fff}.hint{color:#5f6b75;font-size:13px}"
-    ".scroll{overflow-x:auto}.charts svg{max-width:100%;height:auto}"
+    ".scroll{overflow-x:auto}pre.box{max-height:360px;overflow:auto}.charts svg{max-width:100%;height:auto}"
     "@media (max-width:700px){header,main{padding-left:8px;padding-right:8px}}";
 
 }  // namespace
@@ -102,11 +102,8 @@ std::string render_run_report(const RunReport& r) {
                   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
                   "<title>" + esc(r.title) + "</title><style>" + kStyle + "</style></head><body>\n<header><h1>" +
                   esc(r.title) + "</h1></header><main>\n";
-  if (!r.config_json.empty())
-    o += "<section><h2>Configuration (resolved)</h2><pre id=\"config\">" + esc(r.config_json) + "</pre></section>\n";
   if (!r.network_summary.empty())
     o += "<section><h2>Network</h2><pre id=\"network\">" + esc(r.network_summary) + "</pre></section>\n";
-  if (!r.history.rows.empty()) o += history_section(r.history);
   if (!r.test_metrics.empty()) {
     o += "<section><h2>Test metrics" + (r.test_what.empty() ? "" : ": " + esc(r.test_what)) +
          "</h2><table id=\"test-metrics\">";
@@ -115,6 +112,10 @@ std::string render_run_report(const RunReport& r) {
     o += "</table></section>\n";
   }
   if (!r.class_names.empty()) o += confusion_section(r);
+  if (!r.history.rows.empty()) o += history_section(r.history);
+  if (!r.config_json.empty())
+    o += "<section><h2>Configuration (resolved)</h2><pre id=\"config\" class=\"box\">" + esc(r.config_json) +
+         "</pre></section>\n";
   return o + "</main></body></html>\n";
 }
 

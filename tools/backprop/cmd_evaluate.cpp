@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backprop/backprop.hpp"
+#include "backprop/report/run_report.hpp"
 #include "commands.hpp"
 #include "data_args.hpp"
 #include "train_config.hpp"
@@ -69,6 +70,28 @@ std::string arch_of(const Network<float>& net) {
   return s;
 }
 
+// The evaluation part of a run report, from the numbers printed (`out`) and the model.
+void write_html_report(const std::string& path, const Json& out, const Model<float>& m, const std::string& data,
+                       const std::vector<std::string>& class_names) {
+  RunReport r;
+  r.title = "Evaluation: " + out["model"].get<std::string>() + " on " + data;
+  r.config_json = m.info.config_json.empty() ? "" : Json::parse(m.info.config_json).dump(2);
+  r.network_summary = network_summary(m.net);
+  r.test_what = data + ", " + std::to_string(out["samples"].get<std::size_t>()) + " samples";
+  for (const char* k : {"loss", "accuracy", "macro_precision", "macro_recall", "macro_f1", "mse", "mae", "r2"})
+    if (out.contains(k)) r.test_metrics.emplace_back(k, out[k].get<double>());
+  if (!class_names.empty()) {
+    r.class_names = class_names;
+    for (const auto& c : out["classes"])
+      r.classes.push_back({c["name"].get<std::string>(), c["precision"].get<double>(), c["recall"].get<double>(),
+                           c["f1"].get<double>(), c["support"].get<std::uint64_t>()});
+    for (const auto& row : out["confusion"])
+      for (const auto& v : row) r.confusion.push_back(v.get<std::uint64_t>());
+  }
+  const std::string html = render_run_report(r);
+  write_file_atomically(path, {reinterpret_cast<const unsigned char*>(html.data()), html.size()});
+}
+
 int run_evaluate(Json cfg) {
   resolve_dataset_shortcut(cfg);
   const std::string model_path = cfg["model"].get<std::string>();
@@ -77,8 +100,16 @@ int run_evaluate(Json cfg) {
   const long threads = cfg["threads"].get<long>();
   if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
   set_num_threads(static_cast<std::size_t>(threads));
-  const std::string report = cfg["report"].get<std::string>();
-  if (report != "text" && report != "json") throw UsageError("--report '" + report + "'; expected text or json");
+  // --report text|json prints that; --report FILE.html also writes the HTML report there.
+  std::string report = cfg["report"].get<std::string>();
+  std::string html_path;
+  if (report.ends_with(".html") || report.ends_with(".htm")) {
+    html_path = report;
+    report = "text";
+    probe_writable(html_path);
+  }
+  if (report != "text" && report != "json")
+    throw UsageError("--report '" + report + "'; expected text, json or a FILE.html");
   const long batch = cfg["batch_size"].get<long>();
   if (batch <= 0) throw UsageError("--batch-size " + std::to_string(batch) + "; expected a positive integer");
   Model<float> m = load_model<float>(model_path);
@@ -130,6 +161,7 @@ int run_evaluate(Json cfg) {
                      {"mse", rm.mse(o)}, {"mae", rm.mae(o)}, {"r2", rm.r2(o)}});
     out["outputs"] = per;
   }
+  if (!html_path.empty()) write_html_report(html_path, out, m, data, classify ? ds.class_names() : std::vector<std::string>{});
   if (report == "json") {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
@@ -172,7 +204,7 @@ void register_evaluate(CLI::App& app, Run& run) {
   help["test_labels"] = "Its labels (IDX) or targets (NPY)";
   help["batch_size"] = "Samples per forward pass";
   help["top_k"] = "k of the top-k accuracy";
-  help["report"] = "Output: text or json";
+  help["report"] = "Output: text or json; FILE.html also writes an HTML report (metrics, confusion matrix)";
   help["threads"] = "Threads for the matrix products; 0 = all cores";
   auto flags = std::make_shared<ConfigFlags>(cmd, evaluate_defaults(), help);
   cmd->callback([&run, flags, config] { run = [flags, config] { return run_evaluate(flags->resolve(*config)); }; });

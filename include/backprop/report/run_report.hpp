@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "backprop/metrics.hpp"
+#include "backprop/network.hpp"
 #include "backprop/report/metrics_log.hpp"
 
 namespace bp {
@@ -46,6 +48,22 @@ void set_classification(RunReport& r, const ClassificationMetrics<T>& m, const s
     r.classes.push_back({r.class_names.back(), m.precision(c), m.recall(c), m.f1(c), m.support(c)});
   }
   r.confusion = m.confusion();
+}
+
+/// The layers as a text table: one line per layer (inputs -> outputs, activation, parameters),
+/// then the loss and the total.
+template <class T>
+std::string network_summary(const Network<T>& net) {
+  std::string s = "layer  in -> out   activation   parameters\n";
+  std::size_t l = 0;
+  for (const auto& d : net.layers()) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%5zu  %zu -> %zu   %-11s  %zu\n", ++l, d.in(), d.out(),
+                  std::string(activation_name(d.activation())).c_str(), d.in() * d.out() + d.out());
+    s += buf;
+  }
+  return s + "loss " + std::string(loss_name(net.loss())) + ", " + std::to_string(net.parameter_count()) +
+         " parameters in all\n";
 }
 
 std::string render_run_report(const RunReport& r);
