@@ -22,8 +22,8 @@ for (const bad of [/<script[^>]+src=/i, /<link/i, /<img[^>]+src="?http/i, /url\(
   check(!bad.test(html), `page has no external reference matching ${bad}`);
 
 // The text `explain` prints for one quantity: "  lhs = ..." and its continuation lines.
-function textBlock(lhs) {
-  const lines = text.split("\n");
+function textBlock(lhs, src = text) {
+  const lines = src.split("\n");
   const k = lines.findIndex(l => l.startsWith("  " + lhs + " = "));
   if (k < 0) throw new Error(`no '${lhs}' in the text output`);
   const block = [lines[k]];
@@ -137,6 +137,22 @@ try {
     await assertNotBlank(browser, png, `screenshot ${w}x${h}`);
   }
   check(problems.length === 0, "no console errors and no network requests" + (problems.length ? ": " + problems.join("; ") : ""));
+  // Any network explain narrates: XOR (four samples, trainable biases, systematic names).
+  const xor = join(out, "xor.html"), xorNet = new URL("../../examples/xor-2-2-1.json", import.meta.url).pathname;
+  run(["explain", xorNet, "--format", "html", "--steps", "20000", "-o", xor]);
+  const XJ = JSON.parse(run(["explain", xorNet, "--format", "json", "--steps", "20000"]));
+  const xorText = run(["explain", xorNet]);
+  const { page: xp, problems: xprob } = await openPage(browser, xor, 1280, 800);
+  await xp.click('tr[data-param="b1_2"]');
+  const bias = plain(await xp.$eval("#chain", e => e.textContent));
+  check(bias === textBlock("dE_total/db1_2", xorText), `XOR: b1_2's chain rule\n  ${bias}\nequals the text\n  ${textBlock("dE_total/db1_2", xorText)}`);
+  await xp.click('.neuron[data-name="z2_1"]');
+  check((await xp.$eval("#forward-net", e => e.textContent)).startsWith("z2_1 = a1_1 \u00d7 w2_1_1"), "XOR: z2_1's forward arithmetic");
+  await xp.keyboard.press("End");
+  const xv = async q => Number(await xp.$eval(`[data-q="${q}"]`, e => e.getAttribute("data-value")));
+  check(await xv("E_step") === XJ.training.E_after_last, "XOR: mean E after 20,000 updates equals the JSON");
+  check(await xv("out:4:a2_1") === XJ.training.outputs[3][0], "XOR: sample 4's output after 20,000 updates equals the JSON");
+  check(xprob.length === 0, "XOR page: no console errors or requests" + (xprob.length ? ": " + xprob.join("; ") : ""));
   writeFileSync(join(out, "explain-page.ok"), "ok\n");
 } finally {
   await close(browser);
