@@ -33,18 +33,6 @@ struct Fd {
 
 }  // namespace
 
-void probe_writable(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw CantCreateError(path + ": cannot create (it is a directory)");
-  std::random_device rd;
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw CantCreateError(path + ": cannot create (" + std::strerror(errno) + ")");
-  ::close(fd);
-  ::unlink(tmp.c_str());
-}
-
 void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes) {
   std::random_device rd;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
@@ -84,6 +72,26 @@ void write_file_atomically(const std::string& path, std::span<const unsigned cha
   Fd d;
   d.fd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d.fd >= 0) ::fsync(d.fd);  // best effort: some file systems refuse a directory fsync
+}
+
+void probe_output(const std::string& path, const std::string& what) {
+  auto fail = [&](const std::string& why) {
+    throw CantCreateError("cannot create " + what + " '" + path + "': " + why);
+  };
+  std::error_code ec;
+  if (path.empty()) fail("the path is empty");
+  if (std::filesystem::is_directory(path, ec)) fail("it is a directory");
+  const std::string dir = dir_of(path);
+  const auto st = std::filesystem::status(dir, ec);
+  if (!std::filesystem::exists(st)) fail("the directory '" + dir + "' does not exist");
+  if (!std::filesystem::is_directory(st)) fail("'" + dir + "' is not a directory");
+  if (std::filesystem::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
+    fail(std::string("the file exists and is not writable (") + std::strerror(errno) + ")");
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + ".probe";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail(std::strerror(errno));
+  ::close(fd);
+  ::unlink(tmp.c_str());
 }
 
 std::string read_file(const std::string& path) {

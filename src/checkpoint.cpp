@@ -7,7 +7,7 @@
 //       state: u64 epoch, u64 batch, u64 steps, f64 loss_sum, u64 correct, u64 seen, f64 seconds,
 //              u64 H, H x (u64 epoch, f64 lr, loss, accuracy, val_loss, val_accuracy, seconds,
 //              u64 samples), f64 best, u64 since_best, u64 best_epoch,
-//              u32 W (0 or 2 x layers), W x (u64 rows, u64 cols, rows*cols scalars) |
+//              u32 W (0 or one per Param), W x (u64 rows, u64 cols, rows*cols scalars) |
 //       u64 K, K x f64 optimizer record | u64 X, X x f64 extra
 #include "backprop/checkpoint.hpp"
 
@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
@@ -56,12 +57,9 @@ DataFingerprint get_fingerprint(Reader& r) {
 
 template <class T>
 bool weights_finite(const Network<T>& net) {
-  for (const auto& l : net.layers()) {
-    for (T v : l.weights().value)
+  for (const Param<T>* p : net.params())
+    for (T v : p->value)
       if (!std::isfinite(v)) return false;
-    for (T v : l.bias().value)
-      if (!std::isfinite(v)) return false;
-  }
   return true;
 }
 
@@ -212,17 +210,17 @@ Checkpoint<T> checkpoint_from_bytes(const std::string& bytes, const std::string&
   st.best_epoch = static_cast<std::size_t>(b.get<std::uint64_t>("early-stopping epoch"));
   at = b.pos();
   const auto W = b.get<std::uint32_t>("early-stopping weight count");
-  const Network<T>& net = ck.model.net;
-  if (W != 0 && W != 2 * net.depth())
+  const std::vector<const Param<T>*> params = std::as_const(ck.model.net).params();
+  const std::size_t P = params.size();
+  if (W != 0 && W != P)
     b.fail("early-stopping weights: " + std::to_string(W) + " tensors, expected 0 or " +
-               std::to_string(2 * net.depth()) + " (weights and bias of each layer)",
+               std::to_string(P) + " (one per parameter tensor of the network)",
            at);
   for (std::uint32_t k = 0; k < W; ++k) {
     at = b.pos();
     const auto rows = b.get<std::uint64_t>("tensor rows");
     const auto cols = b.get<std::uint64_t>("tensor columns");
-    const Dense<T>& layer = net.layer(k / 2);
-    const Matrix<T>& like = k % 2 ? layer.bias().value : layer.weights().value;
+    const Matrix<T>& like = params[k]->value;
     if (rows != like.rows() || cols != like.cols())
       b.fail("early-stopping tensor " + std::to_string(k + 1) + " is " + std::to_string(rows) + "x" +
                  std::to_string(cols) + ", expected " + std::to_string(like.rows()) + "x" +
@@ -240,11 +238,8 @@ Checkpoint<T> checkpoint_from_bytes(const std::string& bytes, const std::string&
   // The optimizer's record names its parameter sizes (code, version, lr, initialized, P, sizes...):
   // they must be the network's, checked here so that loading it never allocates by a bad count.
   if (K >= 4 && ck.optimizer[3] != 0) {
-    bool fits = K >= 5 + 2 * net.depth() && ck.optimizer[4] == double(2 * net.depth());
-    for (std::size_t k = 0; fits && k < 2 * net.depth(); ++k) {
-      const Dense<T>& layer = net.layer(k / 2);
-      fits = ck.optimizer[5 + k] == double(k % 2 ? layer.bias().value.size() : layer.weights().value.size());
-    }
+    bool fits = K >= 5 + P && ck.optimizer[4] == double(P);
+    for (std::size_t k = 0; fits && k < P; ++k) fits = ck.optimizer[5 + k] == double(params[k]->size());
     if (!fits) b.fail("the optimizer record's parameter sizes do not match the network", at);
   }
   const std::size_t X = get_count(b, 8, "extra state length");

@@ -10,6 +10,7 @@
 
 #include "backprop/error.hpp"
 #include "kernels/activation.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 
@@ -52,7 +53,7 @@ struct Namer {
   // The seed names one bias per layer (b1, b2); that name is kept while the layer's biases are
   // frozen and equal, as in the seed. Otherwise each neuron's bias gets its own name.
   bool shared_bias(std::size_t l) const {
-    const auto& b = net.layer(l).bias();
+    const auto& b = dense_at(net, l).bias();
     bool equal = true;
     for (double v : b.value) equal = equal && v == b.value[0];
     return seed() && equal && !b.trainable;
@@ -141,8 +142,9 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
   if (t_in.size() != net_in.out())
     throw UsageError("explain: the target has " + std::to_string(t_in.size()) + " values, expected " +
                      std::to_string(net_in.out()));
+  for (std::size_t l = 0; l < net_in.depth(); ++l) dense_at(net_in, l);  // explain shows dense layers
   if (opts.names == NetNames::kSeed &&
-      !(net_in.depth() == 2 && net_in.in() == 2 && net_in.layer(0).out() == 2 && net_in.out() == 2))
+      !(net_in.depth() == 2 && net_in.in() == 2 && dense_at(net_in, 0).out() == 2 && net_in.out() == 2))
     throw UsageError("explain: the seed's names need a 2-2-2 network");
 
   Network<double> net = net_in;  // ours to run forward and backward
@@ -167,8 +169,8 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
 
   // Forward pass.
   for (std::size_t l = 0; l < L; ++l) {
-    const Dense<double>& d = net.layer(l);
-    const Matrix<double>& in = l == 0 ? x : net.a(l - 1);
+    const Dense<double>& d = dense_at(net, l);
+    const Matrix<double>& in = l == 0 ? x : net.output(l - 1);
     LayerForward lf{l + 1, d.activation(), static_cast<double>(d.alpha()), {}};
     for (std::size_t j = 0; j < d.out(); ++j) {
       NeuronForward nf;
@@ -177,18 +179,18 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
         nf.weights.push_back({nm.w(l, j, i), d.weights().value(j, i)});
       }
       nf.bias = {nm.b(l, j), d.bias().value(0, j)};
-      nf.z = {nm.z(l, j), net.z(l)(0, j)};
-      nf.a = {nm.a(l, j), net.a(l)(0, j)};
+      nf.z = {nm.z(l, j), dense_at(net, l).z()(0, j)};
+      nf.a = {nm.a(l, j), net.output(l)(0, j)};
       lf.neurons.push_back(std::move(nf));
     }
     ex.forward.push_back(std::move(lf));
   }
 
   // Total error: one term per output. The terms are ours; their sum is the library's E_total.
-  const Dense<double>& last = net.layer(L - 1);
+  const Dense<double>& last = dense_at(net, L - 1);
   const bool fused = loss_fuses_with(net.loss(), last.activation());
-  const Matrix<double>& z_out = net.z(L - 1);
-  const Matrix<double>& a_out = net.a(L - 1);
+  const Matrix<double>& z_out = dense_at(net, L - 1).z();
+  const Matrix<double>& a_out = net.output(L - 1);
   ex.total = {Namer::total(), e_total};
   {
     double lse = 0;  // log-sum-exp of the cross-entropy's logits
@@ -224,15 +226,15 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
   Matrix<double> da_out;
   loss_grad_output(net.loss(), last.activation(), z_out, a_out, t, da_out);
   for (std::size_t l = L; l-- > 0;) {
-    const Dense<double>& d = net.layer(l);
-    const Matrix<double>& a = net.a(l);
-    const Matrix<double>& z = net.z(l);
+    const Dense<double>& d = dense_at(net, l);
+    const Matrix<double>& a = net.output(l);
+    const Matrix<double>& z = dense_at(net, l).z();
     LayerBackward lb{l + 1, l == L - 1, {}};
     std::vector<double> da(d.out());
     for (std::size_t j = 0; j < d.out(); ++j) {
       NeuronBackward nb;
       const Symbol aj = nm.a(l, j), zj = nm.z(l, j);
-      nb.de_dz = derivative(Namer::total(), zj, net.dz(l)(0, j));
+      nb.de_dz = derivative(Namer::total(), zj, dense_at(net, l).dz()(0, j));
       if (l == L - 1) {
         da[j] = da_out[j];
         nb.de_da = derivative(Namer::total(), aj, da[j]);
@@ -244,9 +246,9 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
           return loss_grad_expr(net.loss(), par(a[j], p), par(t[j], p), O, tex);
         });
       } else {  // dE/da_j = sum_k dE/dz_k * w_kj over the next layer's neurons k
-        const Dense<double>& next = net.layer(l + 1);
+        const Dense<double>& next = dense_at(net, l + 1);
         for (std::size_t k = 0; k < next.out(); ++k) {
-          BackTerm bt{derivative(Namer::total(), nm.z(l + 1, k), net.dz(l + 1)(0, k)),
+          BackTerm bt{derivative(Namer::total(), nm.z(l + 1, k), dense_at(net, l + 1).dz()(0, k)),
                       {nm.w(l + 1, k, j), next.weights().value(k, j)}, 0};
           bt.value = bt.de_dz.value * bt.weight.value;
           da[j] += bt.value;
@@ -306,9 +308,9 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
 
   // Gradients of the trainable parameters, output layer first, and their updated values.
   for (std::size_t l = L; l-- > 0;) {
-    const Dense<double>& d = net.layer(l);
+    const Dense<double>& d = dense_at(net, l);
     const LayerBackward& lb = ex.backward[L - 1 - l];
-    const Matrix<double>& in = l == 0 ? x : net.a(l - 1);
+    const Matrix<double>& in = l == 0 ? x : net.output(l - 1);
     const auto chain = [&](std::size_t j, const Symbol& param, double dz_dparam, Symbol dz_formula) {
       const NeuronBackward& nb = lb.neurons[j];
       std::vector<Factor> f;
@@ -340,7 +342,7 @@ Explanation explain(const Network<double>& net_in, std::span<const double> x_in,
     }
   }
   for (std::size_t l = 0; l < L; ++l) {
-    const Dense<double>& d = net.layer(l);
+    const Dense<double>& d = dense_at(net, l);
     if (!d.weights().trainable)
       for (std::size_t j = 0; j < d.out(); ++j)
         for (std::size_t i = 0; i < d.in(); ++i) ex.frozen.push_back(nm.w(l, j, i).text);

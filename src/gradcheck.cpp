@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace bp {
 
@@ -40,12 +41,10 @@ GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const M
   net.forward(x);
   net.backward(x, t, /*need_dx=*/true);
   // Snapshot analytic gradients and the forward's net inputs before perturbing anything.
-  std::vector<Matrix<double>> dw, db, zs;
-  for (std::size_t l = 0; l < net.depth(); ++l) {
-    dw.push_back(net.layer(l).weights().grad);
-    db.push_back(net.layer(l).bias().grad);
-    zs.push_back(net.z(l));
-  }
+  std::vector<Matrix<double>> grads, zs(net.depth());
+  for (const Param<double>* p : std::as_const(net).params()) grads.push_back(p->grad);
+  for (std::size_t l = 0; l < net.depth(); ++l)
+    if (net.layer(l).output_activation()) zs[l] = net.layer(l).pre_activation();
   Matrix<double> dx = net.input_grad();
   Matrix<double> xp = x;
   auto loss_of = [&](const Matrix<double>& input) {
@@ -55,24 +54,30 @@ GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const M
   auto loss = [&] { return loss_of(xp); };
   double max_in = 0;
   for (double v : x) max_in = std::max(max_in, std::abs(v));
+  std::size_t k_param = 0;  // index into grads: params() order is layer by layer
   for (std::size_t l = 0; l < net.depth(); ++l) {
-    Dense<double>& layer = net.layer(l);
+    Layer<double>& layer = net.layer(l);
+    const auto oa = layer.output_activation();
+    const std::vector<Param<double>*> params = layer.params();
+    if (!oa && params.empty()) continue;
     GradcheckLayer r;
     r.layer = l + 1;
+    r.name = layer.name();
     r.min_abs_z = INFINITY;
-    for (double v : zs[l]) r.min_abs_z = std::min(r.min_abs_z, std::abs(v));
-    // A perturbation of 2h in any upstream value moves z by roughly 2h * (1 + |inputs|).
-    r.near_kink = activation_has_kink(layer.activation(), static_cast<double>(layer.alpha())) &&
-                  r.min_abs_z < 4 * opts.h * (1 + max_in) * static_cast<double>(net.depth());
-    if (layer.weights().trainable) {
-      auto& w = layer.weights().value;
-      for (std::size_t k = 0; k < w.size(); ++k, ++r.checked)
-        r.worst_weight = std::max(r.worst_weight, rel_err(dw[l][k], numeric(loss, w[k], opts.h), opts.floor));
+    if (oa) {
+      r.activation = oa->act;
+      for (double v : zs[l]) r.min_abs_z = std::min(r.min_abs_z, std::abs(v));
+      // A perturbation of 2h in any upstream value moves z by roughly 2h * (1 + |inputs|).
+      r.near_kink = activation_has_kink(oa->act, oa->alpha) &&
+                    r.min_abs_z < 4 * opts.h * (1 + max_in) * static_cast<double>(net.depth());
     }
-    if (layer.bias().trainable) {
-      auto& b = layer.bias().value;
-      for (std::size_t k = 0; k < b.size(); ++k, ++r.checked)
-        r.worst_bias = std::max(r.worst_bias, rel_err(db[l][k], numeric(loss, b[k], opts.h), opts.floor));
+    const Dense<double>* dense = layer.as<Dense<double>>();
+    for (Param<double>* p : params) {
+      const Matrix<double>& g = grads[k_param++];
+      if (!p->trainable) continue;
+      double& worst = dense && p == &dense->bias() ? r.worst_bias : r.worst_weight;
+      for (std::size_t k = 0; k < p->size(); ++k, ++r.checked)
+        worst = std::max(worst, rel_err(g[k], numeric(loss, p->value[k], opts.h), opts.floor));
     }
     report.layers.push_back(r);
   }

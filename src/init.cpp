@@ -4,18 +4,40 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backprop/error.hpp"
 
 namespace bp {
 
+namespace {
+
+// The network's dense layers in order: the layers the initializers know. The l-th one draws from
+// tensor_draw(seed, l, ...). Throws UsageError for a layer with parameters of another kind.
+template <class T>
+std::vector<Dense<T>*> dense_layers(Network<T>& net, const char* who) {
+  std::vector<Dense<T>*> dense;
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    Layer<T>& layer = net.layer(l);
+    if (auto* d = layer.template as<Dense<T>>())
+      dense.push_back(d);
+    else if (!std::as_const(layer).params().empty())
+      throw UsageError(std::string(who) + ": layer " + std::to_string(l + 1) + " (" + layer.name() +
+                       ") is " + std::string(layer.kind()) + ", which has no initialization rule");
+  }
+  return dense;
+}
+
+}  // namespace
+
 template <class T>
 void init_uniform(Network<T>& net, std::uint64_t seed, double range) {
   std::mt19937_64 rng(seed);
-  for (auto& layer : net.layers()) {
-    const double r = range / std::sqrt(static_cast<double>(layer.in()));
+  for (Dense<T>* layer : dense_layers(net, "init_uniform")) {
+    const double r = range / std::sqrt(static_cast<double>(layer->in()));
     std::uniform_real_distribution<double> u(-r, r);
-    for (Param<T>* p : {&layer.weights(), &layer.bias()})
+    for (Param<T>* p : {&layer->weights(), &layer->bias()})
       if (p->trainable)
         for (auto& v : p->value) v = static_cast<T>(u(rng));
   }
@@ -60,7 +82,7 @@ InitKind parse_init(std::string_view name) {
 
 void InitOptions::validate() const {
   auto bad = [](const std::string& field, double v, const std::string& want) {
-    throw UsageError("InitOptions: " + field + " = " + std::to_string(v) + " must be " + want);
+    throw UsageError("initialization option " + field + " = " + std::to_string(v) + " must be " + want);
   };
   if (!(std::isfinite(gain) && gain > 0)) bad("gain", gain, "finite and > 0");
   if (!std::isfinite(bias)) bad("bias", bias, "finite");
@@ -71,7 +93,7 @@ void InitOptions::validate() const {
     for (std::size_t k = 0; k < values.size(); ++k)
       if (!std::isfinite(values[k])) bad("values[" + std::to_string(k) + "]", values[k], "finite");
   } else if (!values.empty()) {
-    throw UsageError("InitOptions: " + std::to_string(values.size()) +
+    throw UsageError("initialization: " + std::to_string(values.size()) +
                      " explicit values given, but kind is '" + std::string(init_name(kind)) +
                      "'; values are only used with 'explicit'");
   }
@@ -222,20 +244,19 @@ void init_network(Network<T>& net, const InitOptions& opts, std::uint64_t seed) 
       throw UsageError("init_network: explicit values has " + std::to_string(opts.values.size()) +
                        " values, but the network has " + std::to_string(want) + " parameters");
     std::size_t k = 0;
-    for (auto& layer : net.layers())
-      for (Param<T>* p : {&layer.weights(), &layer.bias()}) {
-        for (auto& v : p->value) {
-          if (p->trainable) v = static_cast<T>(opts.values[k]);
-          ++k;
-        }
+    for (Param<T>* p : net.params())
+      for (auto& v : p->value) {
+        if (p->trainable) v = static_cast<T>(opts.values[k]);
+        ++k;
       }
     return;
   }
   const double g = opts.gain;
-  for (std::size_t l = 0; l < net.depth(); ++l) {
-    Dense<T>& layer = net.layer(l);
+  const std::vector<Dense<T>*> dense = dense_layers(net, "init_network");
+  for (std::size_t l = 0; l < dense.size(); ++l) {
+    Dense<T>& layer = *dense[l];
     const auto I = static_cast<double>(layer.in()), O = static_cast<double>(layer.out());
-    const bool hidden = l + 1 < net.depth();
+    const bool hidden = l + 1 < dense.size();
     if (opts.kind == InitKind::kWidrowNguyen && hidden) {
       widrow_nguyen_layer(layer, g, seed, l);
       continue;

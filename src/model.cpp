@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
@@ -70,8 +72,9 @@ void check_name(const std::string& s, const std::string& what) {
     throw UsageError("model: " + what + " '" + s + "': expected UTF-8 text without control characters");
 }
 
-template <class S, class T>
-void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
+template <class S, class M>
+void read_values(Reader& r, M& m, std::size_t layer, const char* what) {
+  using T = std::remove_cvref_t<decltype(m[0])>;
   for (std::size_t k = 0; k < m.size(); ++k) {
     const std::size_t at = r.pos();
     const S v = r.template get<S>(what);
@@ -81,6 +84,35 @@ void read_values(Reader& r, Matrix<T>& m, std::size_t layer, const char* what) {
              at);
     m[k] = static_cast<T>(v);
   }
+}
+
+// Format version 1 stores dense layers only, each with the p of the dropout layer after it (0
+// when there is none): the networks Network(std::vector<DenseOptions>) builds.
+template <class T>
+struct DenseRecord {
+  const Dense<T>* dense;
+  double dropout;
+};
+
+template <class T>
+std::vector<DenseRecord<T>> dense_records(const Network<T>& net) {
+  std::vector<DenseRecord<T>> records;
+  bool after_dense = false;
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    const Layer<T>& layer = net.layer(l);
+    const auto* drop = layer.template as<Dropout<T>>();
+    if (const auto* d = layer.template as<Dense<T>>()) {
+      records.push_back({d, 0.0});
+    } else if (drop && after_dense) {
+      records.back().dropout = drop->p();
+    } else {
+      throw UsageError("model: format version 1 stores dense layers, each maybe followed by one "
+                       "dropout layer; layer " + std::to_string(l + 1) + " (" + layer.name() +
+                       ") is " + std::string(layer.kind()));
+    }
+    after_dense = !drop;
+  }
+  return records;
 }
 
 }  // namespace
@@ -120,17 +152,18 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   for (const auto& f : cols.features) check_name(f, "feature name");
   for (const auto& t : cols.targets) check_name(t, "target name");
   check_name(cols.label, "label column name");
+  const auto records = dense_records(net);
   Writer body;
   body.put_str(std::string(loss_name(net.loss())));
-  body.put(static_cast<std::uint32_t>(net.depth()));
-  for (const auto& l : net.layers()) {
-    body.put(static_cast<std::uint64_t>(l.in()));
-    body.put(static_cast<std::uint64_t>(l.out()));
-    body.put_str(std::string(activation_name(l.activation())));
-    body.put(l.options().alpha);
-    body.put(l.options().dropout);
-    body.put(static_cast<std::uint8_t>(l.weights().trainable));
-    body.put(static_cast<std::uint8_t>(l.bias().trainable));
+  body.put(static_cast<std::uint32_t>(records.size()));
+  for (const auto& [l, dropout] : records) {
+    body.put(static_cast<std::uint64_t>(l->in()));
+    body.put(static_cast<std::uint64_t>(l->out()));
+    body.put_str(std::string(activation_name(l->activation())));
+    body.put(l->options().alpha);
+    body.put(dropout);
+    body.put(static_cast<std::uint8_t>(l->weights().trainable));
+    body.put(static_cast<std::uint8_t>(l->bias().trainable));
   }
   body.put_str(pre.kind);
   body.put(static_cast<std::uint64_t>(pre.offset.size()));
@@ -146,9 +179,9 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   body.put(static_cast<std::int64_t>(cols.label_index));
   body.put(static_cast<std::uint32_t>(cols.targets.size()));
   for (const auto& t : cols.targets) body.put_str(t);
-  for (const auto& l : net.layers()) {
-    for (T v : l.weights().value) body.put(v);
-    for (T v : l.bias().value) body.put(v);
+  for (const auto& r : records) {
+    for (T v : r.dense->weights().value) body.put(v);
+    for (T v : r.dense->bias().value) body.put(v);
   }
   Writer file;
   file.out.insert(file.out.end(), kMagic, kMagic + 8);
@@ -191,8 +224,17 @@ std::vector<std::string> get_names(Reader& b, std::size_t expected, const std::s
 }
 
 // Loss and layers (every version). Each layer's parameters must fit in the bytes left.
+// The layers a version-1 record list made: one Dense per record (followed by a Dropout layer when
+// the record carries dropout), and the last record's dropout.
 template <class T>
-void read_network(Reader& b, std::uint32_t scalar, Network<T>& net) {
+struct DenseRecords {
+  std::vector<Dense<T>*> dense;
+  double last_dropout = 0;
+};
+
+template <class T>
+DenseRecords<T> read_network(Reader& b, std::uint32_t scalar, Network<T>& net) {
+  DenseRecords<T> rec;
   std::size_t at = b.pos();
   const std::string loss = b.get_str("loss name");
   try {
@@ -228,11 +270,18 @@ void read_network(Reader& b, std::uint32_t scalar, Network<T>& net) {
       o.dropout = b.get<double>("dropout");
       o.train_weights = b.get<std::uint8_t>("flags") != 0;
       o.train_bias = b.get<std::uint8_t>("flags") != 0;
-      net.add(o);
+      net.add(o);  // the Dense layer, and a Dropout layer after it when o.dropout > 0
+      rec.last_dropout = o.dropout;
+      for (std::size_t k = net.depth(); k-- > 0;)
+        if (auto* d = net.layer(k).template as<Dense<T>>()) {
+          rec.dense.push_back(d);
+          break;
+        }
     } catch (const UsageError& e) {
       b.fail("layer " + std::to_string(l + 1) + ": " + e.what(), at);
     }
   }
+  return rec;
 }
 
 // Preprocessing kind, offsets and scales (every version).
@@ -281,9 +330,9 @@ void read_columns(Reader& b, const Network<T>& net, ModelInfo& info) {
 
 // The weights and biases of every layer, as the stored scalar (every version).
 template <class T>
-void read_weights(Reader& b, std::uint32_t scalar, Network<T>& net) {
-  for (std::size_t l = 0; l < net.depth(); ++l) {
-    auto& layer = net.layer(l);
+void read_weights(Reader& b, std::uint32_t scalar, const std::vector<Dense<T>*>& dense) {
+  for (std::size_t l = 0; l < dense.size(); ++l) {
+    Dense<T>& layer = *dense[l];
     const std::size_t start = b.pos();
     if (scalar == 4) {
       read_values<float>(b, layer.weights().value, l + 1, "weight");
@@ -313,7 +362,7 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   const io::Frame f = io::check_frame(bytes, name, kModelFrame);
   Reader b(bytes, f.body_begin, f.body_end, name);
   Model<T> m;
-  read_network(b, f.scalar, m.net);
+  const DenseRecords<T> rec = read_network(b, f.scalar, m.net);
   read_preprocessing(b, m.net.in(), m.info.preprocessing);
   const std::size_t at = b.pos();
   const auto C = b.get<std::uint32_t>("class count");
@@ -324,11 +373,11 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   m.info.seed = b.get<std::uint64_t>("seed");
   m.info.config_json = b.get_str("config");
   if (f.version >= 2) read_columns(b, m.net, m.info);
-  if (m.net.layer(m.net.depth() - 1).options().dropout > 0)
-    b.fail("layer " + std::to_string(m.net.depth()) + " (the output layer) has dropout " +
-               std::to_string(m.net.layer(m.net.depth() - 1).options().dropout) + "; expected 0",
+  if (rec.last_dropout > 0)
+    b.fail("layer " + std::to_string(rec.dense.size()) + " (the output layer) has dropout " +
+               std::to_string(rec.last_dropout) + "; expected 0",
            f.body_begin);
-  read_weights(b, f.scalar, m.net);
+  read_weights(b, f.scalar, rec.dense);
   if (b.left() != 0) b.fail(std::to_string(b.left()) + " unexpected bytes after the weights", b.pos());
   return m;
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/error.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 
@@ -145,7 +146,7 @@ struct Reader {
                  std::to_string(o + 1) + ", one per input)",
              describe(w[o]));
     net.add(opts);
-    Dense<double>& d = net.layer(l);
+    Dense<double>& d = dense_at(net, l);
     for (std::size_t o = 0; o < opts.out; ++o) {
       const auto row = numbers(w[o], path + ".weights[" + std::to_string(o) + "]", opts.in,
                                "the weights into neuron " + std::to_string(o + 1) + ", one per input");
@@ -215,11 +216,11 @@ NetSpec parse_netspec(const std::string& text, const std::string& name) {
     const std::string n = r.string(doc["names"], "names");
     if (n == "seed") {
       spec.names = NetNames::kSeed;
-      const bool is_222 = spec.net.depth() == 2 && spec.net.in() == 2 && spec.net.layer(0).out() == 2 &&
+      const bool is_222 = spec.net.depth() == 2 && spec.net.in() == 2 && dense_at(spec.net, 0).out() == 2 &&
                           spec.net.out() == 2;
       if (!is_222) {
         std::string shape = std::to_string(spec.net.in());
-        for (const auto& d : spec.net.layers()) shape += "-" + std::to_string(d.out());
+        for (std::size_t l = 0; l < spec.net.depth(); ++l) shape += "-" + std::to_string(spec.net.layer(l).out());
         r.fail("names", "a 2-2-2 network for \"seed\" names", "a " + shape + " network");
       }
     } else if (n == "systematic") {

@@ -16,11 +16,13 @@ std::string Progress::format_value(double v) {
 }
 
 std::string Progress::format_duration(double s) {
-  const long t = std::lround(s);
   char buf[32];
-  if (t < 60)
-    std::snprintf(buf, sizeof buf, "%lds", t);
-  else if (t < 3600)
+  if (s < 59.995) {  // to 0.01 s under a minute ("0.42s", "12.30s")
+    std::snprintf(buf, sizeof buf, "%.2fs", s > 0 ? s : 0.0);
+    return buf;
+  }
+  const long t = std::lround(s);
+  if (t < 3600)
     std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
   else
     std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);

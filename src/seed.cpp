@@ -1,6 +1,8 @@
 // The seed's network, input and target, exactly as the seed states them.
 #include "backprop/seed.hpp"
 
+#include "dense_at.hpp"
+
 namespace bp {
 
 Network<double> seed_network() {
@@ -8,10 +10,10 @@ Network<double> seed_network() {
   net.add({.in = 2, .out = 2, .activation = Activation::kSigmoid, .train_bias = false});
   net.add({.in = 2, .out = 2, .activation = Activation::kSigmoid, .train_bias = false});
   net.set_loss(Loss::kHalfSse);
-  net.layer(0).weights().value = Matrix<double>(2, 2, {0.15, 0.20, 0.25, 0.30});
-  net.layer(0).bias().value = Matrix<double>(1, 2, {0.35, 0.35});
-  net.layer(1).weights().value = Matrix<double>(2, 2, {0.40, 0.45, 0.50, 0.55});
-  net.layer(1).bias().value = Matrix<double>(1, 2, {0.60, 0.60});
+  dense_at(net, 0).weights().assign(Matrix<double>(2, 2, {0.15, 0.20, 0.25, 0.30}));
+  dense_at(net, 0).bias().assign(Matrix<double>(1, 2, {0.35, 0.35}));
+  dense_at(net, 1).weights().assign(Matrix<double>(2, 2, {0.40, 0.45, 0.50, 0.55}));
+  dense_at(net, 1).bias().assign(Matrix<double>(1, 2, {0.60, 0.60}));
   return net;
 }
 

@@ -17,6 +17,7 @@
 #include "backprop/loss.hpp"
 #include "backprop/seed.hpp"
 #include "backprop/sgd.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 
@@ -89,8 +90,8 @@ Live compute_live() {
   Live v{};
   Network<double> net = seed_network();
   const Matrix<double> x = seed_input(), t = seed_target();
-  const Dense<double>& hid = net.layer(0);
-  const Dense<double>& out = net.layer(1);
+  const Dense<double>& hid = dense_at(net, 0);
+  const Dense<double>& out = dense_at(net, 1);
   v.x1 = x(0, 0);
   v.x2 = x(0, 1);
   // w1, w2 feed H1 from x1, x2; w3, w4 feed H2; w5, w6 feed y1 from H1, H2; w7, w8 feed y2.
@@ -107,49 +108,49 @@ Live compute_live() {
   net.zero_grad();
   net.forward(x);
   net.backward(x, t);
-  v.H1 = net.z(0)(0, 0);
-  v.H2 = net.z(0)(0, 1);
-  v.H1f = net.a(0)(0, 0);
-  v.H2f = net.a(0)(0, 1);
-  v.y1 = net.z(1)(0, 0);
-  v.y2 = net.z(1)(0, 1);
-  v.y1f = net.a(1)(0, 0);
-  v.y2f = net.a(1)(0, 1);
+  v.H1 = dense_at(net, 0).z()(0, 0);
+  v.H2 = dense_at(net, 0).z()(0, 1);
+  v.H1f = net.output(0)(0, 0);
+  v.H2f = net.output(0)(0, 1);
+  v.y1 = dense_at(net, 1).z()(0, 0);
+  v.y2 = dense_at(net, 1).z()(0, 1);
+  v.y1f = net.output(1)(0, 0);
+  v.y2f = net.output(1)(0, 1);
   v.E = net.loss_value(t);
   // E1 and E2: the library's loss on each output alone.
   for (std::size_t o = 0; o < 2; ++o) {
-    const Matrix<double> z1(1, 1, {net.z(1)(0, o)}), a1(1, 1, {net.a(1)(0, o)}), t1(1, 1, {t(0, o)});
+    const Matrix<double> z1(1, 1, {dense_at(net, 1).z()(0, o)}), a1(1, 1, {net.output(1)(0, o)}), t1(1, 1, {t(0, o)});
     (o == 0 ? v.E1 : v.E2) = loss_forward(net.loss(), out.activation(), z1, a1, t1);
   }
   Matrix<double> da;
-  loss_grad_output(net.loss(), out.activation(), net.z(1), net.a(1), t, da);
+  loss_grad_output(net.loss(), out.activation(), dense_at(net, 1).z(), net.output(1), t, da);
   v.dE_dy1f = da(0, 0);
   const Matrix<double> ones(1, 2, {1.0, 1.0});
   Matrix<double> fprime;
-  out.activation_backward(net.z(1), net.a(1), ones, fprime);
+  out.activation_backward(dense_at(net, 1).z(), net.output(1), ones, fprime);
   v.dy1f_dy1 = fprime(0, 0);
   v.dy2f_dy2 = fprime(0, 1);
   v.dE_dw5 = out.weights().grad(0, 0);
-  v.delta1 = net.dz(1)(0, 0);
-  v.delta2 = net.dz(1)(0, 1);
+  v.delta1 = dense_at(net, 1).dz()(0, 0);
+  v.delta2 = dense_at(net, 1).dz()(0, 1);
   // dE/dH_final = dz(1) · w, and each output's share of it (eqs. 27, 28).
   Matrix<double> dh;
-  out.backward_input(net.dz(1), dh);
+  out.backward_input(dense_at(net, 1).dz(), dh);
   v.dE_dH1f = dh(0, 0);
   out.backward_input(Matrix<double>(1, 2, {v.delta1, 0.0}), dh);
   v.dE1_dH1f = dh(0, 0);
   out.backward_input(Matrix<double>(1, 2, {0.0, v.delta2}), dh);
   v.dE2_dH1f = dh(0, 0);
-  hid.activation_backward(net.z(0), net.a(0), ones, fprime);
+  hid.activation_backward(dense_at(net, 0).z(), net.output(0), ones, fprime);
   v.dH1f_dH1 = fprime(0, 0);
   v.dE_dw1 = hid.weights().grad(0, 0);
-  v.dH1_dw1 = v.dE_dw1 / net.dz(0)(0, 0);  // dE/dw1 = dE/dH1 × dH1/dw1
+  v.dH1_dw1 = v.dE_dw1 / dense_at(net, 0).dz()(0, 0);  // dE/dw1 = dE/dH1 × dH1/dw1
 
   Network<double> stepped = seed_network();
   sgd_step(stepped, x, t, SgdOptions{.lr = kSeedLearningRate, .order = UpdateOrder::kSimultaneous});
   for (std::size_t k = 0; k < 4; ++k) {
-    v.w_new[k] = stepped.layer(0).weights().value.data()[k];
-    v.w_new[k + 4] = stepped.layer(1).weights().value.data()[k];
+    v.w_new[k] = dense_at(stepped, 0).weights().value.data()[k];
+    v.w_new[k + 4] = dense_at(stepped, 1).weights().value.data()[k];
   }
   return v;
 }

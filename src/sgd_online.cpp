@@ -1,4 +1,4 @@
-// Plain SGD on one sample in one fused pass (Network::sgd_step_fused, called by sgd_step at batch
+// Plain SGD on one sample in one fused pass (fused::online_sgd_step, called by sgd_step at batch
 // 1): forward, E and dE/dz of the output together, then per layer from the output down one sweep
 // over w that propagates the error through the old weights and updates them. At batch 1 the
 // general path's cost is overhead (shape checks, dispatch, zero_grad, a gradient buffer written
@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "backprop/network.hpp"
+#include "fused_sgd.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/gemv.hpp"
@@ -307,38 +308,49 @@ constexpr std::size_t kMaxFusedDepth = 16;  // deeper networks take the general 
 
 }  // namespace
 
-template <class T>
-bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T& e) {
-  const std::size_t L = layers_.size();
-  if (L == 0 || L > kMaxFusedDepth || x.rows() != 1 || t.rows() != 1 || x.cols() != in() ||
-      t.cols() != out())
-    return false;
-  if (layers_.back().options().dropout > 0) return false;
-  for (std::size_t l = 0; l < L; ++l)
-    if (dropped(l)) return false;
+namespace fused {
 
-  if (L == 2 && (loss_ == Loss::kHalfSse || loss_ == Loss::kMse) &&
-      is_inline_activation(layers_[0].activation()) &&
-      is_inline_activation(layers_[1].activation())) {
-    Dense<T>& d0 = layers_[0];
-    Dense<T>& d1 = layers_[1];
+template <class T>
+bool online_sgd_step(Network<T>& net, const Matrix<T>& x, const Matrix<T>& t, T lr, T& e) {
+  using A = FusedAccess<T>;
+  const auto chain = A::chain(net);
+  const std::size_t L = chain.size();
+  if (L == 0 || L > kMaxFusedDepth || x.rows() != 1 || t.rows() != 1 || x.cols() != net.in() ||
+      t.cols() != net.out())
+    return false;
+  for (const auto& link : chain)
+    if (link.dropout) return false;
+  const Loss loss = net.loss();
+  Matrix<T>& da_m = A::scratch(net);  // dE/da of a hidden layer
+
+  if (L == 2 && (loss == Loss::kHalfSse || loss == Loss::kMse) &&
+      is_inline_activation(chain[0].dense->activation()) &&
+      is_inline_activation(chain[1].dense->activation())) {
+    Dense<T>& d0 = *chain[0].dense;
+    Dense<T>& d1 = *chain[1].dense;
     const std::size_t I = d0.in(), H = d0.out(), O = d1.out();
     if (I <= kTiny && H <= kTiny && O <= kTiny) {
-      z_[0].resize(1, H);
-      a_[0].resize(1, H);
-      dz_[0].resize(1, H);
-      z_[1].resize(1, O);
-      a_[1].resize(1, O);
-      dz_[1].resize(1, O);
-      da_.resize(1, H);
+      Matrix<T>& z0 = A::z(d0);
+      Matrix<T>& a0 = A::output(net, chain[0].index);
+      Matrix<T>& dz0 = A::dz(d0);
+      Matrix<T>& z1 = A::z(d1);
+      Matrix<T>& a1 = A::output(net, chain[1].index);
+      Matrix<T>& dz1 = A::dz(d1);
+      z0.resize(1, H);
+      a0.resize(1, H);
+      dz0.resize(1, H);
+      z1.resize(1, O);
+      a1.resize(1, O);
+      dz1.resize(1, O);
+      da_m.resize(1, H);
       const Tiny2<T> p{x.data(),          t.data(),           d0.weights().value.data(),
-                       d0.bias().value.data(), z_[0].data(),  a_[0].data(),
-                       dz_[0].data(),     d1.weights().value.data(), d1.bias().value.data(),
-                       z_[1].data(),      a_[1].data(),       dz_[1].data(),
-                       da_.data(),        d0.activation(),    d1.activation(),
+                       d0.bias().value.data(), z0.data(),     a0.data(),
+                       dz0.data(),        d1.weights().value.data(), d1.bias().value.data(),
+                       z1.data(),         a1.data(),          dz1.data(),
+                       da_m.data(),       d0.activation(),    d1.activation(),
                        lr,
                        d0.weights().trainable, d0.bias().trainable, d1.weights().trainable,
-                       d1.bias().trainable, loss_ == Loss::kHalfSse};
+                       d1.bias().trainable, loss == Loss::kHalfSse};
       e = kTiny2Steps<T>[((I - 1) * kTiny + H - 1) * kTiny + O - 1](p);
       return true;
     }
@@ -347,18 +359,21 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
   LayerRefs<T> refs[kMaxFusedDepth];
   std::size_t widest = 0;
   for (std::size_t l = 0; l < L; ++l) {
-    Dense<T>& d = layers_[l];
+    Dense<T>& d = *chain[l].dense;
     const std::size_t O = d.out();
-    z_[l].resize(1, O);
-    a_[l].resize(1, O);
-    dz_[l].resize(1, O);
+    Matrix<T>& z = A::z(d);
+    Matrix<T>& a = A::output(net, chain[l].index);
+    Matrix<T>& dz = A::dz(d);
+    z.resize(1, O);
+    a.resize(1, O);
+    dz.resize(1, O);
     refs[l] = {d.in(),         O,           d.weights().value.data(), d.bias().value.data(),
-               z_[l].data(),   a_[l].data(), dz_[l].data(),            d.activation(),
+               z.data(),       a.data(),    dz.data(),                d.activation(),
                d.alpha(),      d.weights().trainable, d.bias().trainable};
     if (l > 0) widest = std::max(widest, d.in());
   }
-  da_.resize(1, widest);  // dE/da of a hidden layer; capacity kept, so no allocation after step 1
-  T* da = da_.data();
+  da_m.resize(1, widest);  // capacity kept, so no allocation after step 1
+  T* da = da_m.data();
 
   const T* in_l = x.data();
   for (std::size_t l = 0; l < L; ++l) {
@@ -370,12 +385,14 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
   // E and dE/dz of the output layer. Half-SSE and MSE (never fused with the activation) in one
   // pass, with the operations of loss_forward and loss_backward at N = 1; the others through them.
   const LayerRefs<T>& last = refs[L - 1];
-  if (loss_ == Loss::kHalfSse || loss_ == Loss::kMse) {
+  Dense<T>& out = *chain[L - 1].dense;
+  if (loss == Loss::kHalfSse || loss == Loss::kMse) {
     e = sse_output_delta(last.dz, last.z, last.a, t.data(), last.O, last.act, last.alpha,
-                         loss_ == Loss::kHalfSse);
+                         loss == Loss::kHalfSse);
   } else {
-    e = loss_forward(loss_, last.act, z_[L - 1], a_[L - 1], t);
-    loss_backward(loss_, last.act, last.alpha, z_[L - 1], a_[L - 1], t, dz_[L - 1]);
+    const Matrix<T>& a_out = A::output(net, chain[L - 1].index);
+    e = loss_forward(loss, last.act, A::z(out), a_out, t);
+    loss_backward(loss, last.act, last.alpha, A::z(out), a_out, t, A::dz(out));
   }
 
   for (std::size_t l = L; l-- > 0;) {
@@ -390,8 +407,10 @@ bool Network<T>::sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T&
   return true;
 }
 
-template bool Network<float>::sgd_step_fused(const Matrix<float>&, const Matrix<float>&, float, float&);
-template bool Network<double>::sgd_step_fused(const Matrix<double>&, const Matrix<double>&, double,
-                                              double&);
+template bool online_sgd_step<float>(Network<float>&, const Matrix<float>&, const Matrix<float>&,
+                                     float, float&);
+template bool online_sgd_step<double>(Network<double>&, const Matrix<double>&,
+                                      const Matrix<double>&, double, double&);
 
+}  // namespace fused
 }  // namespace bp

@@ -24,23 +24,23 @@ std::string outputs_wanted(const Dataset& data) {
 
 void check_layers(const Dataset& data, const ShapeRequest& req) {
   const auto& sizes = *req.layers;
-  if (sizes.size() < 2) throw ShapeError("layers", "expected at least two sizes (inputs and outputs)");
+  if (sizes.size() < 2) throw DataShapeError("layers", "expected at least two sizes (inputs and outputs)");
   for (std::size_t s : sizes)
-    if (s == 0) throw ShapeError("layers", "a layer of size 0; every layer needs at least one unit");
+    if (s == 0) throw DataShapeError("layers", "a layer of size 0; every layer needs at least one unit");
   const std::vector<std::size_t> middle(sizes.begin() + 1, sizes.end() - 1);
   std::string hint = "; give --hidden ";
   hint += middle.empty() ? std::to_string(kDefaultHiddenUnits) : joined(middle);
   hint += " (hidden sizes only) and the input and output sizes come from the data";
   if (sizes.front() != data.features())
-    throw ShapeError("layers", "the first size is " + std::to_string(sizes.front()) + " but the data has " +
+    throw DataShapeError("layers", "the first size is " + std::to_string(sizes.front()) + " but the data has " +
                                    std::to_string(data.features()) + " features per sample" + hint);
   const std::size_t out = sizes.back();
   const bool binary = data.is_classification() && data.classes() == 2 && out == 1;
   if (out != data.target_width() && !binary)
-    throw ShapeError("layers", "the last size is " + std::to_string(out) + " but the data has " +
+    throw DataShapeError("layers", "the last size is " + std::to_string(out) + " but the data has " +
                                    outputs_wanted(data) + hint);
   if (req.hidden && *req.hidden != middle)
-    throw ShapeError("hidden", joined(*req.hidden) + " disagrees with --layers " + joined(sizes) +
+    throw DataShapeError("hidden", joined(*req.hidden) + " disagrees with --layers " + joined(sizes) +
                                    "; give one of them");
 }
 
@@ -55,7 +55,7 @@ NetworkShape shape_from_data(const Dataset& data, const ShapeRequest& req) {
   } else {
     const std::vector<std::size_t> hidden = req.hidden.value_or(std::vector<std::size_t>{kDefaultHiddenUnits});
     for (std::size_t s : hidden)
-      if (s == 0) throw ShapeError("hidden", "a layer of size 0; every layer needs at least one unit");
+      if (s == 0) throw DataShapeError("hidden", "a layer of size 0; every layer needs at least one unit");
     const bool one_output = classify && data.classes() == 2 &&
                             (!req.loss || *req.loss == Loss::kBinaryCrossEntropy);
     shape.sizes.push_back(data.features());
@@ -66,7 +66,7 @@ NetworkShape shape_from_data(const Dataset& data, const ShapeRequest& req) {
   if (req.loss) {
     shape.loss = *req.loss;
     if (shape.loss == Loss::kSoftmaxCrossEntropy && shape.sizes.back() == 1)
-      throw ShapeError("loss", "cross-entropy (softmax) needs one output per class, got a single output; "
+      throw DataShapeError("loss", "cross-entropy (softmax) needs one output per class, got a single output; "
                                "use binary-cross-entropy for two classes on one output");
   } else {
     shape.loss = !classify                    ? Loss::kMse

@@ -10,6 +10,7 @@
 
 #include "backprop/error.hpp"
 #include "backprop/optim/clip.hpp"
+#include "fused_sgd.hpp"
 
 namespace bp {
 
@@ -28,16 +29,6 @@ void TrainOptions::validate(bool has_validation) const {
 }
 
 namespace {
-
-template <class T>
-std::vector<Param<T>*> params_of(Network<T>& net) {
-  std::vector<Param<T>*> ps;
-  for (auto& l : net.layers()) {
-    ps.push_back(&l.weights());
-    ps.push_back(&l.bias());
-  }
-  return ps;
-}
 
 // Correct predictions in a batch: argmax against the one-hot target; one output column (two
 // classes, one sigmoid output) is class 1 when above 0.5, as ClassificationMetrics reads it.
@@ -67,8 +58,8 @@ std::uint64_t mix64(std::uint64_t z) {
 
 template <class T>
 bool has_dropout(const Network<T>& net) {
-  for (const auto& l : net.layers())
-    if (l.options().dropout > 0) return true;
+  for (std::size_t l = 0; l < net.depth(); ++l)
+    if (const auto* d = net.layer(l).template as<Dropout<T>>(); d && d->p() > 0) return true;
   return false;
 }
 
@@ -87,15 +78,17 @@ bool all_finite(const Matrix<T>& m) {
 // ", first in layer L's output" for the first layer whose forward output is not finite.
 template <class T>
 std::string where_forward(const Network<T>& net) {
-  for (std::size_t l = 0; l < net.depth(); ++l)
-    if (!all_finite(net.z(l)) || !all_finite(net.a(l)))
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    const Layer<T>& layer = net.layer(l);
+    if (!all_finite(net.output(l)) || (layer.output_activation() && !all_finite(layer.pre_activation())))
       return " (first non-finite value in the output of layer " + std::to_string(l + 1) + " of " +
-             std::to_string(net.depth()) + ")";
+             std::to_string(net.depth()) + ", " + layer.name() + ")";
+  }
   return " (every layer's output is finite: the loss itself overflowed)";
 }
 
 template <class T>
-void check_resume(const TrainState<T>& st, const std::vector<Param<T>*>& ps, std::size_t steps,
+void check_resume(const TrainState<T>& st, ParamSpan<T> ps, std::size_t steps,
                   std::size_t epochs) {
   if (st.steps != steps)
     throw UsageError("the checkpoint was made with " + std::to_string(st.steps) +
@@ -166,7 +159,7 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
   const std::size_t steps = (N + B - 1) / B;
   BatchOrder order(N, opts.seed, /*shuffle=*/B < N);
   const bool uses_dropout = has_dropout(net);
-  auto ps = params_of(net);
+  const ParamSpan<T> ps = net.params();
   const bool maximize = opts.early_stopping == "val_accuracy";
   TrainState<T> st;
   if (resume) {
@@ -193,8 +186,9 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
     if (opts.clip_norm > 0) clip_grad_norm<T>(ps, opts.clip_norm);
     return batch_loss;
   };
-  // Plain SGD without clipping takes the fused step (Network::backward_sgd): the same bits, with
-  // each weight gradient applied while it is hot instead of in a pass of its own.
+  // Plain SGD without clipping on a chain of dense layers takes the fused step
+  // (fused::backward_sgd): the same bits, with each weight gradient applied while it is hot
+  // instead of in a pass of its own.
   const bool fusable = opts.clip_value == 0 && opts.clip_norm == 0 && !opt.needs_closure();
   std::vector<SgdStep<T>> fused_steps(ps.size());
   auto diverged = [&](const std::string& what, std::size_t epoch, std::size_t step) {
@@ -221,15 +215,14 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
           throw diverged("loss became " + std::to_string(double(batch_loss)) + where_forward(net), epoch, step);
         for (std::size_t k = 0; k < ps.size(); ++k)
           if (!all_finite<T>(ps[k]->value))
-            throw diverged("layer " + std::to_string(k / 2 + 1) + (k % 2 ? " bias" : " weights") +
-                               " became non-finite in the optimizer step",
+            throw diverged(ps[k]->name() + " became non-finite in the optimizer step",
                            epoch, step);
       } else {
         bool fused = false;
         if (fusable && opt.plan_fused_sgd(ps, fused_steps)) {
           net.forward(x);
           batch_loss = net.loss_value(y);
-          fused = std::isfinite(double(batch_loss)) && net.backward_sgd(x, y, fused_steps);
+          fused = std::isfinite(double(batch_loss)) && fused::backward_sgd<T>(net, x, y, fused_steps);
           if (fused) {
             opt.commit_fused_sgd(ps);
           } else {  // the general path below finds and reports what is not finite
@@ -244,8 +237,8 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
             throw diverged("loss became " + std::to_string(double(batch_loss)) + where_forward(net), epoch, step);
           for (std::size_t k = ps.size(); k-- > 0;)  // from the output down: where backward met it first
             if (!all_finite<T>(ps[k]->grad))
-              throw diverged("the gradient of layer " + std::to_string(k / 2 + 1) + (k % 2 ? " bias" : " weights") +
-                                 " is not finite (loss " + std::to_string(double(batch_loss)) + ")",
+              throw diverged("the gradient of " + ps[k]->name() + " is not finite (loss " +
+                                 std::to_string(double(batch_loss)) + ")",
                              epoch, step);
           opt.step_with_loss(ps, batch_loss);
         }
@@ -332,7 +325,7 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
   }
   result.best_epoch = result.epochs.size();
   if (!st.best_weights.empty()) {  // early stopping with restore_best
-    for (std::size_t k = 0; k < ps.size(); ++k) ps[k]->value = st.best_weights[k];
+    for (std::size_t k = 0; k < ps.size(); ++k) ps[k]->assign(st.best_weights[k]);
     result.best_epoch = st.best_epoch;
   }
   return result;

@@ -9,12 +9,14 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <utility>
 
 #include <unistd.h>
 
 #include "backprop/backprop.hpp"
 #include "backprop/optim/options.hpp"
 #include "byte_io.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -107,19 +109,16 @@ void resume_from_every_checkpoint_is_bit_identical(const Case& c) {
     EXPECT_EQ(ck.train_data, fp);
     EXPECT_EQ(ck.validation_data, vfp);
     Network<T> net2 = make_net<T>(c.dropout);  // fresh initial weights, then the checkpoint's
-    for (std::size_t l = 0; l < net2.depth(); ++l) {
-      net2.layer(l).weights().value = ck.model.net.layer(l).weights().value;
-      net2.layer(l).bias().value = ck.model.net.layer(l).bias().value;
-    }
+    const auto saved_params = std::as_const(ck.model.net).params();
+    for (std::size_t p = 0; p < net2.params().size(); ++p)
+      net2.params()[p]->assign(saved_params[p]->value);
     auto opt2 = make_opt<T>(c.optimizer);
     opt2->load_state(ck.optimizer);
     const TrainResult r = train(net2, *opt2, split.train, &split.validation, scaler, to, {}, &ck.state);
-    for (std::size_t l = 0; l < net.depth(); ++l) {
-      ASSERT_EQ(net2.layer(l).weights().value, net.layer(l).weights().value)
+    for (std::size_t p = 0; p < net.params().size(); ++p)
+      ASSERT_EQ(net2.params()[p]->value, net.params()[p]->value)
           << c.optimizer << ": resumed from checkpoint " << k << " (epoch " << ck.state.epoch << ", batch "
-          << ck.state.batch << "), layer " << l + 1;
-      ASSERT_EQ(net2.layer(l).bias().value, net.layer(l).bias().value) << "checkpoint " << k;
-    }
+          << ck.state.batch << "), " << net.params()[p]->name();
     ASSERT_EQ(r.epochs.size(), full.epochs.size());
     for (std::size_t e = 0; e < r.epochs.size(); ++e) {
       EXPECT_EQ(r.epochs[e].loss, full.epochs[e].loss) << "checkpoint " << k << ", epoch " << e + 1;
@@ -151,10 +150,7 @@ std::vector<unsigned char> sample_bytes() {
   st.history[1].loss = 0.5;
   st.best = 0.75;
   st.best_epoch = 2;
-  for (const auto& l : net.layers()) {
-    st.best_weights.push_back(l.weights().value);
-    st.best_weights.push_back(l.bias().value);
-  }
+  for (const Param<float>* p : net.params()) st.best_weights.push_back(p->value);
   const std::vector<double> extra{1, 2, 3, 4, 5};
   return checkpoint_to_bytes<float>(net, ModelInfo{}, st, {}, extra, DataFingerprint{1, 2, 3, 4},
                                     DataFingerprint{});
@@ -174,7 +170,7 @@ TEST(Checkpoint, RoundTripKeepsEveryField) {
   EXPECT_EQ(ck.extra, (std::vector<double>{1, 2, 3, 4, 5}));
   EXPECT_EQ(ck.train_data, (DataFingerprint{1, 2, 3, 4}));
   const Network<float> net = make_net<float>(0.0);
-  EXPECT_EQ(ck.model.net.layer(2).weights().value, net.layer(2).weights().value);
+  EXPECT_EQ(dense_at(ck.model.net, 2).weights().value, dense_at(net, 2).weights().value);
 }
 
 void expect_data_error(const std::string& bytes, const std::string& pattern) {
@@ -224,7 +220,7 @@ TEST(Checkpoint, MalformedFilesNameTheProblemAndTheOffset) {
 
 TEST(Checkpoint, NonFiniteWeightsAreNeverWritten) {
   Network<float> net = make_net<float>(0.0);
-  net.layer(1).weights().value[3] = NAN;
+  dense_at(net, 1).weights().value[3] = NAN;
   TrainState<float> state;
   state.steps = 1;
   EXPECT_THROW(checkpoint_to_bytes<float>(net, ModelInfo{}, state, {}, {}, {}, {}), DivergenceError);

@@ -83,9 +83,9 @@ TEST(DenseLayer, ZeroWidthIsAUsageError) {
 
 TEST(DenseLayer, InputOfTheWrongWidthNamesBothWidths) {
   Dense<double> d({.in = 3, .out = 2});
-  Matrix<double> x(4, 5), z, a;
+  Matrix<double> x(4, 5), a;
   try {
-    d.forward(x, z, a);
+    d.forward(x, a, {});
     FAIL();
   } catch (const UsageError& e) {
     const std::string m = e.what();
@@ -97,7 +97,7 @@ TEST(DenseLayer, InputOfTheWrongWidthNamesBothWidths) {
 TEST(DenseLayer, FrozenBiasGetsNoGradient) {
   Dense<double> d({.in = 2, .out = 2, .activation = Activation::kSigmoid, .train_bias = false});
   const Matrix<double> x(1, 2, {0.05, 0.1}), dz(1, 2, {1.0, 2.0});
-  d.backward(x, dz, nullptr);
+  d.backward_z(x, dz, nullptr);
   EXPECT_EQ(d.bias().grad[0], 0.0);
   EXPECT_EQ(d.weights().grad[0], 0.05);  // dz_0 * x_0
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -109,7 +110,7 @@ TEST(Explain, UpdatedValuesMatchSgdStep) {
   Network<double> net = seed_network();
   sgd_step(net, seed_input(), seed_target(), SgdOptions{kSeedLearningRate, UpdateOrder::kSimultaneous});
   for (const auto& g : e.gradients)
-    EXPECT_EQ(g.new_value, net.layer(g.layer - 1).weights().value(g.neuron, g.input)) << g.param.text;
+    EXPECT_EQ(g.new_value, dense_at(net, g.layer - 1).weights().value(g.neuron, g.input)) << g.param.text;
 }
 
 TEST(Explain, SeedTrainingBothUpdateOrders) {
@@ -191,7 +192,7 @@ TEST(Explain, ThreeLayerSystematicNamesMatchBackward) {
       ref.backward(X, T);
       ASSERT_EQ(e.gradients.size(), ref.parameter_count()) << what;
       for (const auto& g : e.gradients) {
-        const Dense<double>& d = ref.layer(g.layer - 1);
+        const Dense<double>& d = dense_at(ref, g.layer - 1);
         const double want = g.is_bias ? d.bias().grad(0, g.neuron) : d.weights().grad(g.neuron, g.input);
         EXPECT_EQ(g.value, want) << what << " " << g.param.text;
       }

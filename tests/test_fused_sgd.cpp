@@ -15,6 +15,8 @@
 #include "backprop/optim/options.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/sgd_update.hpp"
+#include "dense_at.hpp"
+#include "fused_sgd.hpp"
 
 namespace bp {
 namespace {
@@ -144,12 +146,7 @@ TEST(FusedSgdKernel, SgdUpdateMatchesReference) {
 }
 
 std::vector<Param<float>*> params_of(Network<float>& net) {
-  std::vector<Param<float>*> ps;
-  for (auto& l : net.layers()) {
-    ps.push_back(&l.weights());
-    ps.push_back(&l.bias());
-  }
-  return ps;
+  return {net.params().begin(), net.params().end()};
 }
 
 struct NetCase {
@@ -175,11 +172,14 @@ void expect_same_training(const NetCase& c, std::size_t threads) {
                       .dropout = last ? 0.0 : c.dropout});
   }
   Network<float> fused(layers, Loss::kSoftmaxCrossEntropy);
-  for (std::size_t l = 0; l < fused.depth(); ++l) {
-    auto& w = fused.layer(l).weights().value;
+  std::vector<Dense<float>*> dense;  // with dropout, a Dropout layer follows each hidden one
+  for (std::size_t l = 0; l < fused.depth(); ++l)
+    if (auto* d = fused.layer(l).as<Dense<float>>()) dense.push_back(d);
+  for (std::size_t l = 0; l < dense.size(); ++l) {
+    auto& w = dense[l]->weights().value;
     const auto r = randoms(w.size(), std::uint32_t(10 + l), 0.3f);
     std::copy(r.begin(), r.end(), w.data());
-    auto& b = fused.layer(l).bias().value;
+    auto& b = dense[l]->bias().value;
     const auto rb = randoms(b.size(), std::uint32_t(20 + l), 0.1f);
     std::copy(rb.begin(), rb.end(), b.data());
   }
@@ -205,7 +205,7 @@ void expect_same_training(const NetCase& c, std::size_t threads) {
     fused.seed_dropout(step);
     fused.forward(x);
     ASSERT_TRUE(opt_fused->plan_fused_sgd(ps_fused, steps));
-    ASSERT_TRUE(fused.backward_sgd(x, y, steps));
+    ASSERT_TRUE(fused::backward_sgd<float>(fused, x, y, steps));
     opt_fused->commit_fused_sgd(ps_fused);
 
     general.seed_dropout(step);
@@ -258,8 +258,8 @@ TEST(FusedSgdNetwork, PlainSgdOnlyAndRefusesNonFiniteGradients) {
   EXPECT_FALSE(make_optimizer<float>(wd)->plan_fused_sgd(ps, steps));
 
   // dE/dw1 = dz * x overflows although every input to it is finite: refused before any change.
-  net.layer(0).weights().value[0] = 1e-30f;
-  net.layer(1).weights().value[0] = 1e10f;
+  dense_at(net, 0).weights().value[0] = 1e-30f;
+  dense_at(net, 1).weights().value[0] = 1e10f;
   const Network<float> before = net;
   OptimizerOptions sgd;
   sgd.lr = 0.1;
@@ -268,10 +268,10 @@ TEST(FusedSgdNetwork, PlainSgdOnlyAndRefusesNonFiniteGradients) {
   Matrix<float> x(1, 1), t(1, 1);
   x[0] = 1e30f;
   net.forward(x);
-  EXPECT_FALSE(net.backward_sgd(x, t, steps));
-  EXPECT_EQ(net.layer(0).weights().value, before.layer(0).weights().value);
-  EXPECT_EQ(net.layer(1).weights().value, before.layer(1).weights().value);
-  EXPECT_THROW(net.backward_sgd(x, t, std::span(steps).first(1)), UsageError);
+  EXPECT_FALSE(fused::backward_sgd<float>(net, x, t, steps));
+  EXPECT_EQ(dense_at(net, 0).weights().value, dense_at(before, 0).weights().value);
+  EXPECT_EQ(dense_at(net, 1).weights().value, dense_at(before, 1).weights().value);
+  EXPECT_THROW(fused::backward_sgd<float>(net, x, t, std::span(steps).first(1)), UsageError);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -121,7 +122,7 @@ void expect_reference_weights(const Model<T>& m, const Reference& r) {
   }
   ASSERT_EQ(m.net.depth(), r.layers.size());
   for (std::size_t l = 0; l < r.layers.size(); ++l) {
-    const auto& layer = m.net.layer(l);
+    const auto& layer = dense_at(m.net, l);
     EXPECT_EQ(layer.in(), r.layers[l].in);
     EXPECT_EQ(layer.out(), r.layers[l].out);
     EXPECT_EQ(activation_name(layer.activation()), r.layers[l].activation);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backprop/init.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -30,10 +31,7 @@ Network<T> make_net(std::vector<std::size_t> widths, Activation act = Activation
 template <class T>
 std::vector<T> all_values(const Network<T>& net) {
   std::vector<T> v;
-  for (const auto& layer : net.layers()) {
-    v.insert(v.end(), layer.weights().value.begin(), layer.weights().value.end());
-    v.insert(v.end(), layer.bias().value.begin(), layer.bias().value.end());
-  }
+  for (const Param<T>* p : net.params()) v.insert(v.end(), p->value.begin(), p->value.end());
   return v;
 }
 
@@ -83,7 +81,7 @@ void check_reproducible() {
     EXPECT_EQ(all_values(a), all_values(b)) << init_name(k);  // bit-identical
     // Different seeds: every weight matrix differs (biases are constant except Nguyen–Widrow's).
     for (std::size_t l = 0; l < 2; ++l)
-      EXPECT_NE(a.layer(l).weights().value, c.layer(l).weights().value)
+      EXPECT_NE(dense_at(a, l).weights().value, dense_at(c, l).weights().value)
           << init_name(k) << " layer " << l;
   }
 }
@@ -98,9 +96,9 @@ TEST(Init, SameSeedSameBitsDifferentSeedDifferent) {
 TEST(Init, PinnedValuesForSeed42) {
   auto net = make_net<double>({4, 3});
   init_network(net, {.kind = InitKind::kXavierUniform}, 42);
-  const Matrix<double> w = net.layer(0).weights().value;
+  const Matrix<double> w = dense_at(net, 0).weights().value;
   init_network(net, {.kind = InitKind::kHeNormal}, 42);
-  const Matrix<double> v = net.layer(0).weights().value;
+  const Matrix<double> v = dense_at(net, 0).weights().value;
   EXPECT_EQ(w[0], 0.41055053291312416);
   EXPECT_EQ(w[1], 0.29687631322837316);
   EXPECT_EQ(w[11], 0.067475803692387037);
@@ -162,7 +160,7 @@ void check_moments(double gain) {
   for (const Expect& c : cases) {
     auto net = make_net<T>({300, 400});
     init_network(net, {.kind = c.kind, .gain = gain, .range = 0.25, .bias = 0.125}, 7);
-    const auto& w = net.layer(0).weights().value;
+    const auto& w = dense_at(net, 0).weights().value;
     const double n = static_cast<double>(w.size());
     double sum = 0, sum2 = 0, max_abs = 0, inside = 0;
     for (T v : w) sum += static_cast<double>(v);
@@ -187,7 +185,7 @@ void check_moments(double gain) {
       EXPECT_LE(max_abs, static_cast<double>(static_cast<T>(a))) << name;  // a, rounded to T
       EXPECT_GT(max_abs, a * (1 - 1e-4)) << name;
     }
-    for (T b : net.layer(0).bias().value) ASSERT_EQ(b, T(0.125)) << name;  // the constant bias
+    for (T b : dense_at(net, 0).bias().value) ASSERT_EQ(b, T(0.125)) << name;  // the constant bias
   }
 }
 TEST(Init, SampleMomentsMatchFormulas) {
@@ -202,7 +200,7 @@ void check_widrow_nguyen(double gain, double tol) {
   auto net = make_net<T>({5, 8, 6, 2});
   init_network(net, {.kind = InitKind::kWidrowNguyen, .gain = gain, .bias = 0.25}, 11);
   for (std::size_t l = 0; l < 2; ++l) {
-    const auto& layer = net.layer(l);
+    const auto& layer = dense_at(net, l);
     const double I = static_cast<double>(layer.in()), H = static_cast<double>(layer.out());
     const double beta = gain * 0.7 * std::pow(H, 1 / I);
     for (std::size_t o = 0; o < layer.out(); ++o) {
@@ -216,8 +214,8 @@ void check_widrow_nguyen(double gain, double tol) {
       EXPECT_NE(b, T(0.25));  // drawn by the method, not the constant
     }
   }
-  for (T v : net.layer(2).weights().value) EXPECT_LE(std::abs(static_cast<double>(v)), 0.5);
-  for (T b : net.layer(2).bias().value) EXPECT_EQ(b, T(0.25));
+  for (T v : dense_at(net, 2).weights().value) EXPECT_LE(std::abs(static_cast<double>(v)), 0.5);
+  for (T b : dense_at(net, 2).bias().value) EXPECT_EQ(b, T(0.25));
 }
 TEST(Init, WidrowNguyenNormsEqualBeta) {
   // double: the norm is a sum of 8 rounded squares, a sqrt and a scale (about 12 eps), and beta
@@ -254,30 +252,30 @@ TEST(Init, FrozenParametersKeepTheirValuesAndDoNotShiftOthers) {
   Network<double> frozen;
   frozen.add({.in = 3, .out = 4, .train_weights = false});
   frozen.add({.in = 4, .out = 2, .train_bias = false});
-  frozen.layer(0).weights().value.fill(7);
-  frozen.layer(1).bias().value.fill(-3);
+  dense_at(frozen, 0).weights().value.fill(7);
+  dense_at(frozen, 1).bias().value.fill(-3);
   auto free_net = make_net<double>({3, 4, 2});
   for (InitKind k : kRandomKinds) {
     init_network(frozen, {.kind = k, .bias = 0.5}, 5);
     init_network(free_net, {.kind = k, .bias = 0.5}, 5);
-    for (double v : frozen.layer(0).weights().value) EXPECT_EQ(v, 7.0) << init_name(k);
-    for (double v : frozen.layer(1).bias().value) EXPECT_EQ(v, -3.0) << init_name(k);
+    for (double v : dense_at(frozen, 0).weights().value) EXPECT_EQ(v, 7.0) << init_name(k);
+    for (double v : dense_at(frozen, 1).bias().value) EXPECT_EQ(v, -3.0) << init_name(k);
     // Each tensor has its own stream: the trainable ones match the all-trainable network.
-    EXPECT_EQ(frozen.layer(0).bias().value, free_net.layer(0).bias().value) << init_name(k);
-    EXPECT_EQ(frozen.layer(1).weights().value, free_net.layer(1).weights().value) << init_name(k);
+    EXPECT_EQ(dense_at(frozen, 0).bias().value, dense_at(free_net, 0).bias().value) << init_name(k);
+    EXPECT_EQ(dense_at(frozen, 1).weights().value, dense_at(free_net, 1).weights().value) << init_name(k);
   }
   // Explicit: frozen entries are skipped but still counted (3*4 + 4 + 4*2 + 2 = 26 values).
   std::vector<double> values(26, 1.5);
   init_network(frozen, {.kind = InitKind::kExplicit, .values = values}, 0);
-  for (double v : frozen.layer(0).weights().value) EXPECT_EQ(v, 7.0);
-  for (double v : frozen.layer(0).bias().value) EXPECT_EQ(v, 1.5);
-  for (double v : frozen.layer(1).bias().value) EXPECT_EQ(v, -3.0);
+  for (double v : dense_at(frozen, 0).weights().value) EXPECT_EQ(v, 7.0);
+  for (double v : dense_at(frozen, 0).bias().value) EXPECT_EQ(v, 1.5);
+  for (double v : dense_at(frozen, 1).bias().value) EXPECT_EQ(v, -3.0);
 }
 
 TEST(Init, LegacyInitUniformStillWorks) {
   auto net = make_net<double>({4, 9});
   init_uniform(net, 3, 2.0);
-  for (double v : net.layer(0).weights().value) EXPECT_LE(std::abs(v), 2.0 / 2);  // 2 / sqrt(4)
+  for (double v : dense_at(net, 0).weights().value) EXPECT_LE(std::abs(v), 2.0 / 2);  // 2 / sqrt(4)
 }
 
 }  // namespace

@@ -7,7 +7,10 @@
 
 #include <zlib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -40,15 +43,19 @@ void expect_round_trip() {
   EXPECT_EQ(m.info, info);
   EXPECT_EQ(m.net.loss(), net.loss());
   ASSERT_EQ(m.net.depth(), net.depth());
-  for (std::size_t l = 0; l < net.depth(); ++l) {
-    // Bit-exact: operator== on the values compares every element exactly.
-    EXPECT_EQ(m.net.layer(l).weights().value, net.layer(l).weights().value);
-    EXPECT_EQ(m.net.layer(l).bias().value, net.layer(l).bias().value);
-    EXPECT_EQ(m.net.layer(l).activation(), net.layer(l).activation());
-    EXPECT_EQ(m.net.layer(l).options().alpha, net.layer(l).options().alpha);
-    EXPECT_EQ(m.net.layer(l).options().dropout, net.layer(l).options().dropout);
-    EXPECT_EQ(m.net.layer(l).bias().trainable, net.layer(l).bias().trainable);
+  for (std::size_t l = 0; l < net.depth(); ++l) {  // dense_1, dropout_1, dense_2
+    EXPECT_EQ(m.net.layer(l).kind(), net.layer(l).kind());
+    EXPECT_EQ(m.net.layer(l).config(), net.layer(l).config()) << l;  // activation, alpha, p, flags
   }
+  ASSERT_EQ(std::as_const(m.net).params().size(), std::as_const(net).params().size());
+  for (std::size_t k = 0; k < std::as_const(net).params().size(); ++k) {
+    const Param<T>& a = *std::as_const(m.net).params()[k];
+    const Param<T>& b = *std::as_const(net).params()[k];
+    // Bit-exact: operator== on the values compares every element exactly.
+    EXPECT_EQ(a.value, b.value) << b.name();
+    EXPECT_EQ(a.trainable, b.trainable) << b.name();
+  }
+  EXPECT_EQ(net.layer(1).template as<Dropout<T>>()->p(), 0.1);
   // Saving the loaded model gives the same bytes.
   EXPECT_EQ(model_to_bytes(m.net, m.info), bytes);
 }
@@ -63,7 +70,7 @@ TEST(Model, SaveAndLoadThroughAFile) {
   const auto net = sample_net<float>();
   save_model(path, net, sample_info());
   const auto m = load_model<float>(path);
-  EXPECT_EQ(m.net.layer(0).weights().value, net.layer(0).weights().value);
+  EXPECT_EQ(dense_at(m.net, 0).weights().value, dense_at(net, 0).weights().value);
   // No temporary files left behind.
   std::size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
@@ -185,7 +192,7 @@ TEST(Model, WriterRecordsTheCurrentVersion) {
 
 TEST(Model, NonFiniteWeightIsReported) {
   auto net = sample_net<float>();
-  net.layer(1).weights().value[3] = std::numeric_limits<float>::quiet_NaN();
+  dense_at(net, 2).weights().value[3] = std::numeric_limits<float>::quiet_NaN();  // dense_2
   const auto b = model_to_bytes(net, sample_info());
   expect_bad(std::string(b.begin(), b.end()), {"layer 2 weight[3]", "finite"});
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -55,11 +56,11 @@ TEST(NetSpec, SeedDescriptionBuildsTheSeedNetwork) {
   const Network<double> want = seed_network();
   ASSERT_EQ(spec.net.depth(), 2u);
   for (std::size_t l = 0; l < 2; ++l) {
-    EXPECT_EQ(spec.net.layer(l).weights().value, want.layer(l).weights().value) << "layer " << l;
-    EXPECT_EQ(spec.net.layer(l).bias().value, want.layer(l).bias().value) << "layer " << l;
-    EXPECT_EQ(spec.net.layer(l).activation(), Activation::kSigmoid);
-    EXPECT_TRUE(spec.net.layer(l).weights().trainable);
-    EXPECT_FALSE(spec.net.layer(l).bias().trainable);
+    EXPECT_EQ(dense_at(spec.net, l).weights().value, dense_at(want, l).weights().value) << "layer " << l;
+    EXPECT_EQ(dense_at(spec.net, l).bias().value, dense_at(want, l).bias().value) << "layer " << l;
+    EXPECT_EQ(dense_at(spec.net, l).activation(), Activation::kSigmoid);
+    EXPECT_TRUE(dense_at(spec.net, l).weights().trainable);
+    EXPECT_FALSE(dense_at(spec.net, l).bias().trainable);
   }
   EXPECT_EQ(spec.net.loss(), Loss::kHalfSse);
   EXPECT_EQ(spec.input, seed_input());
@@ -75,16 +76,16 @@ TEST(NetSpec, DefaultsAndListsOfSamples) {
   EXPECT_EQ(spec.net.loss(), Loss::kHalfSse);
   EXPECT_EQ(spec.lr, 0.5);
   EXPECT_EQ(spec.names, NetNames::kSystematic);
-  EXPECT_TRUE(spec.net.layer(0).bias().trainable);
-  EXPECT_EQ(spec.net.layer(0).bias().value(0, 0), 0.0);  // no "bias": zeros
+  EXPECT_TRUE(dense_at(spec.net, 0).bias().trainable);
+  EXPECT_EQ(dense_at(spec.net, 0).bias().value(0, 0), 0.0);  // no "bias": zeros
   EXPECT_EQ(spec.input.rows(), 3u);
   EXPECT_EQ(spec.target(2, 0), 0.5);
 }
 
 TEST(NetSpec, AlphaReachesTheLayer) {
   const NetSpec spec = parse_netspec(seed_with("\"sigmoid\",", "\"leaky-relu\", \"alpha\": 0.2,"), "x");
-  EXPECT_EQ(spec.net.layer(0).activation(), Activation::kLeakyRelu);
-  EXPECT_EQ(spec.net.layer(0).alpha(), 0.2);
+  EXPECT_EQ(dense_at(spec.net, 0).activation(), Activation::kLeakyRelu);
+  EXPECT_EQ(dense_at(spec.net, 0).alpha(), 0.2);
 }
 
 TEST(NetSpec, MalformedJsonGivesTheByteOffset) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -67,7 +68,7 @@ TEST(Network, FullBatchGradientIsTheMeanOfPerSampleGradients) {
   c.net.zero_grad();
   c.net.forward(c.x);
   c.net.backward(c.x, c.t);
-  const Matrix<double> batch_grad = c.net.layer(0).weights().grad;
+  const Matrix<double> batch_grad = dense_at(c.net, 0).weights().grad;
   Matrix<double> sum(batch_grad.rows(), batch_grad.cols());
   for (std::size_t n = 0; n < c.x.rows(); ++n) {
     Matrix<double> xn(1, c.x.cols()), tn(1, c.t.cols());
@@ -76,7 +77,7 @@ TEST(Network, FullBatchGradientIsTheMeanOfPerSampleGradients) {
     c.net.zero_grad();
     c.net.forward(xn);
     c.net.backward(xn, tn);
-    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += c.net.layer(0).weights().grad[k];
+    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += dense_at(c.net, 0).weights().grad[k];
   }
   for (std::size_t k = 0; k < sum.size(); ++k) EXPECT_NEAR(batch_grad[k], sum[k] / 4, 1e-15);
 }
@@ -104,15 +105,17 @@ TEST(Dropout, OffAtEvaluationInvertedWhileTraining) {
   Network<double> net({{.in = 1, .out = 1000, .activation = Activation::kIdentity, .dropout = 0.25},
                        {.in = 1000, .out = 1}},
                       Loss::kMse);
-  for (auto& w : net.layer(0).weights().value) w = 1.0;
+  for (auto& w : dense_at(net, 0).weights().value) w = 1.0;
   const Matrix<double> x(1, 1, {2.0});
   net.forward(x);
-  for (double v : net.layer_output(0)) ASSERT_EQ(v, 2.0);  // evaluation: untouched
+  // Layers: dense_1, dropout_1 (added by the dropout option), dense_2.
+  ASSERT_EQ(net.layer(1).kind(), "dropout");
+  for (double v : net.output(1)) ASSERT_EQ(v, 2.0);  // evaluation: untouched
   net.set_training(true);
   net.seed_dropout(7);
   net.forward(x);
   std::size_t zeros = 0;
-  for (double v : net.layer_output(0)) {
+  for (double v : net.output(1)) {
     if (v == 0) {
       ++zeros;
     } else {
@@ -125,8 +128,8 @@ TEST(Dropout, OffAtEvaluationInvertedWhileTraining) {
   net.zero_grad();
   net.backward(x, Matrix<double>(1, 1, {1.0}));
   for (std::size_t o = 0; o < 1000; ++o)
-    if (net.layer_output(0)[o] == 0) {
-      ASSERT_EQ(net.layer(0).weights().grad[o], 0.0);
+    if (net.output(1)[o] == 0) {
+      ASSERT_EQ(dense_at(net, 0).weights().grad[o], 0.0);
     }
 }
 
@@ -148,25 +151,30 @@ TEST(Sgd, LearningRateMustBePositiveAndFinite) {
 }
 
 TEST(Sgd, OnlineMiniBatchAndFullBatchModes) {
-  // Full batch = one update per epoch with the mean gradient; online = one per sample, in order.
+  // fit runs the trainer: full batch = one update per epoch with the mean gradient; online = one
+  // per sample, in the order BatchOrder (the project's own shuffle) gives each epoch. Its data is
+  // a float32 Dataset, so the case's values are made floats first.
   Case c = make_case(2, Activation::kSigmoid, Loss::kHalfSse, 5);
+  for (auto* m : {&c.x, &c.t})
+    for (double& v : *m) v = static_cast<double>(static_cast<float>(v));
   Network<double> full = c.net, manual = c.net, online = c.net, manual_online = c.net;
-  fit(full, c.x, c.t, {.epochs = 3, .batch_size = 0, .shuffle = true, .sgd = {.lr = 0.3}});
+  fit(full, c.x, c.t, {.epochs = 3, .batch_size = 0, .lr = 0.3});
   for (int e = 0; e < 3; ++e) sgd_step(manual, c.x, c.t, {.lr = 0.3});
-  EXPECT_EQ(full.layer(0).weights().value, manual.layer(0).weights().value);
-  fit(online, c.x, c.t, {.epochs = 2, .batch_size = 1, .shuffle = false, .sgd = {.lr = 0.3}});
-  for (int e = 0; e < 2; ++e)
-    for (std::size_t n = 0; n < c.x.rows(); ++n) {
+  EXPECT_EQ(dense_at(full, 0).weights().value, dense_at(manual, 0).weights().value);
+  fit(online, c.x, c.t, {.epochs = 2, .batch_size = 1, .seed = 4, .lr = 0.3});
+  BatchOrder order(c.x.rows(), 4, /*shuffle=*/true);
+  for (std::size_t e = 0; e < 2; ++e)
+    for (std::size_t n : order.order(e)) {
       Matrix<double> xn(1, c.x.cols()), tn(1, c.t.cols());
       std::copy(c.x.row(n).begin(), c.x.row(n).end(), xn.begin());
       std::copy(c.t.row(n).begin(), c.t.row(n).end(), tn.begin());
       sgd_step(manual_online, xn, tn, {.lr = 0.3});
     }
-  EXPECT_EQ(online.layer(1).weights().value, manual_online.layer(1).weights().value);
+  EXPECT_EQ(dense_at(online, 1).weights().value, dense_at(manual_online, 1).weights().value);
   // Mini-batch with a short last batch (4 samples, batches of 3) runs and reduces the loss.
   Network<double> mini = c.net;
-  const auto hist = fit(mini, c.x, c.t, {.epochs = 200, .batch_size = 3, .seed = 9, .sgd = {.lr = 0.5}});
-  EXPECT_LT(hist.back(), hist.front());
+  const TrainResult r = fit(mini, c.x, c.t, {.epochs = 200, .batch_size = 3, .seed = 9, .lr = 0.5});
+  EXPECT_LT(r.epochs.back().loss, r.epochs.front().loss);
 }
 
 TEST(Sgd, LayerwiseEqualsSimultaneousForOneLayer) {
@@ -174,7 +182,7 @@ TEST(Sgd, LayerwiseEqualsSimultaneousForOneLayer) {
   Network<double> a = c.net, b = c.net;
   sgd_step(a, c.x, c.t, {.lr = 0.1, .order = UpdateOrder::kSimultaneous});
   sgd_step(b, c.x, c.t, {.lr = 0.1, .order = UpdateOrder::kLayerwise});
-  EXPECT_EQ(a.layer(0).weights().value, b.layer(0).weights().value);
+  EXPECT_EQ(dense_at(a, 0).weights().value, dense_at(b, 0).weights().value);
 }
 
 TEST(Sgd, XorConvergesFromAFixedSeed) {
@@ -183,17 +191,17 @@ TEST(Sgd, XorConvergesFromAFixedSeed) {
                       Loss::kHalfSse);
   init_uniform(net, 2, 2.0);  // about 1 init in 4 of a 2-2-1 net lands in a local minimum; seed 2 does not
   const Matrix<double> x(4, 2, {0, 0, 0, 1, 1, 0, 1, 1}), t(4, 1, {0, 1, 1, 0});
-  fit(net, x, t, {.epochs = 5000, .batch_size = 1, .seed = 1, .sgd = {.lr = 2.0}});
+  fit(net, x, t, {.epochs = 5000, .batch_size = 1, .seed = 1, .lr = 2.0});
   const auto& y = net.forward(x);
   for (std::size_t n = 0; n < 4; ++n) EXPECT_NEAR(y[n], t[n], 0.1) << "sample " << n;
 }
 
 TEST(Sgd, DivergenceNamesEpochAndBatch) {
   Network<double> net({{.in = 1, .out = 1}}, Loss::kMse);
-  net.layer(0).weights().value[0] = 1;
-  const Matrix<double> x(1, 1, {1e200}), t(1, 1, {0});
+  dense_at(net, 0).weights().value[0] = 1;
+  const Matrix<double> x(1, 1, {1e30}), t(1, 1, {0});  // fit's data is float32: 1e30 fits
   try {
-    fit(net, x, t, {.epochs = 5, .batch_size = 1, .sgd = {.lr = 1.0}});
+    fit(net, x, t, {.epochs = 5, .batch_size = 1, .lr = 1.0});
     FAIL();
   } catch (const DivergenceError& e) {
     EXPECT_NE(std::string(e.what()).find("epoch"), std::string::npos) << e.what();

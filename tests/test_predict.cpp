@@ -171,7 +171,7 @@ TEST(Predict, CopiesAtAnyHeapPositionGiveTheSameBitsAtBatchOne) {
   for (std::size_t k = 1; k <= 16; ++k) {
     spacers.emplace_back(4 * k + 1);
     copies.push_back(net);
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(copies.back().layer(0).weights().value.data()) % 64, 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(copies.back().params()[0]->value.data()) % 64, 0u);
     EXPECT_TRUE(same_bits(copies.back().predict(x), want)) << "copy " << k;
   }
 }

@@ -55,10 +55,7 @@ Weights train_at(std::size_t threads, const std::string& optimizer, const Datase
   train(net, *opt, d, nullptr, Scaler(), to);
   set_num_threads(saved);
   Weights r;
-  for (std::size_t l = 0; l < net.layers().size(); ++l) {
-    r.w.emplace_back(net.layer(l).weights().value.begin(), net.layer(l).weights().value.end());
-    r.w.emplace_back(net.layer(l).bias().value.begin(), net.layer(l).bias().value.end());
-  }
+  for (const Param<float>* p : net.params()) r.w.emplace_back(p->value.begin(), p->value.end());
   return r;
 }
 

@@ -8,6 +8,8 @@
 #include <random>
 
 #include "backprop/backprop.hpp"
+#include "dense_at.hpp"
+#include "fused_sgd.hpp"
 
 namespace bp {
 namespace {
@@ -18,8 +20,7 @@ T general_step(Network<T>& net, const Matrix<T>& x, const Matrix<T>& t, T lr) {
   net.forward(x);
   const T e = net.loss_value(t);
   net.backward(x, t);
-  for (auto& l : net.layers())
-    for (Param<T>* p : {&l.weights(), &l.bias()})
+  for (Param<T>* p : net.params())
       if (p->trainable)
         for (std::size_t k = 0; k < p->value.size(); ++k) p->value[k] -= lr * p->grad[k];
   return e;
@@ -38,8 +39,7 @@ Network<T> make_net(const std::vector<std::size_t>& widths, Activation hidden, A
   // init_uniform leaves frozen parameters alone (at 0): give every parameter a value.
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1, 1);
-  for (auto& l : net.layers())
-    for (Param<T>* p : {&l.weights(), &l.bias()})
+  for (Param<T>* p : net.params())
       for (auto& v : p->value) v = static_cast<T>(u(rng));
   return net;
 }
@@ -71,11 +71,11 @@ TEST(SgdOnline, FusedStepEqualsTheGeneralPathBitForBitInDouble) {
                                       << "/" << loss_name(loss) << " step " << step;
         }
         for (std::size_t l = 0; l < fused.depth(); ++l) {
-          EXPECT_EQ(fused.layer(l).weights().value, plain.layer(l).weights().value) << l;
-          EXPECT_EQ(fused.layer(l).bias().value, plain.layer(l).bias().value) << l;
-          EXPECT_EQ(fused.z(l), plain.z(l)) << l;
-          EXPECT_EQ(fused.a(l), plain.a(l)) << l;
-          EXPECT_EQ(fused.dz(l), plain.dz(l)) << l;
+          EXPECT_EQ(dense_at(fused, l).weights().value, dense_at(plain, l).weights().value) << l;
+          EXPECT_EQ(dense_at(fused, l).bias().value, dense_at(plain, l).bias().value) << l;
+          EXPECT_EQ(dense_at(fused, l).z(), dense_at(plain, l).z()) << l;
+          EXPECT_EQ(fused.output(l), plain.output(l)) << l;
+          EXPECT_EQ(dense_at(fused, l).dz(), dense_at(plain, l).dz()) << l;
         }
       }
 }
@@ -103,8 +103,7 @@ void check_tiny_two_layer() {
                                loss);
               std::mt19937_64 rng(static_cast<std::uint64_t>(shape));
               std::uniform_real_distribution<double> u(-1, 1);
-              for (auto& l : fused.layers())
-                for (Param<T>* p : {&l.weights(), &l.bias()})
+              for (Param<T>* p : fused.params())
                   for (auto& v : p->value) v = static_cast<T>(u(rng));
               Network<T> plain = fused;
               Matrix<T> x(1, I), t(1, O);
@@ -117,11 +116,11 @@ void check_tiny_two_layer() {
                                             << "/" << loss_name(loss) << " step " << step;
               }
               for (std::size_t l = 0; l < 2; ++l) {
-                ASSERT_EQ(fused.layer(l).weights().value, plain.layer(l).weights().value) << l;
-                ASSERT_EQ(fused.layer(l).bias().value, plain.layer(l).bias().value) << l;
-                ASSERT_EQ(fused.z(l), plain.z(l)) << l;
-                ASSERT_EQ(fused.a(l), plain.a(l)) << l;
-                ASSERT_EQ(fused.dz(l), plain.dz(l)) << l;
+                ASSERT_EQ(dense_at(fused, l).weights().value, dense_at(plain, l).weights().value) << l;
+                ASSERT_EQ(dense_at(fused, l).bias().value, dense_at(plain, l).bias().value) << l;
+                ASSERT_EQ(dense_at(fused, l).z(), dense_at(plain, l).z()) << l;
+                ASSERT_EQ(fused.output(l), plain.output(l)) << l;
+                ASSERT_EQ(dense_at(fused, l).dz(), dense_at(plain, l).dz()) << l;
               }
             }
 }
@@ -150,8 +149,8 @@ TEST(SgdOnline, FusedStepEqualsTheGeneralPathUpToRoundingInFloat) {
       EXPECT_NEAR(e_fused, e_plain, 1e-4f * (1 + std::abs(e_plain))) << step;
     }
     for (std::size_t l = 0; l < fused.depth(); ++l)
-      for (std::size_t k = 0; k < fused.layer(l).weights().value.size(); ++k)
-        ASSERT_NEAR(fused.layer(l).weights().value[k], plain.layer(l).weights().value[k], 2e-5f)
+      for (std::size_t k = 0; k < dense_at(fused, l).weights().value.size(); ++k)
+        ASSERT_NEAR(dense_at(fused, l).weights().value[k], dense_at(plain, l).weights().value[k], 2e-5f)
             << loss_name(loss) << " layer " << l << " w[" << k << "]";
   }
 }
@@ -164,16 +163,17 @@ TEST(SgdOnline, GeneralPathWhenTheFusedOneDoesNotApply) {
   init_uniform(net, 7, 1.0);
   const Matrix<double> x(1, 3, {0.1, -0.2, 0.3}), t(1, 2, {0.5, -0.5});
   double e = 0;
-  Network<double> dropped = net;
-  dropped.layers()[0] = Dense<double>({.in = 3, .out = 4, .activation = Activation::kTanh, .dropout = 0.5});
+  Network<double> dropped({{.in = 3, .out = 4, .activation = Activation::kTanh, .dropout = 0.5},
+                           {.in = 4, .out = 2}},
+                          Loss::kHalfSse);
   dropped.set_training(true);
-  EXPECT_FALSE(dropped.sgd_step_fused(x, t, 0.1, e));
-  EXPECT_FALSE(net.sgd_step_fused(Matrix<double>(2, 3), Matrix<double>(2, 2), 0.1, e));
-  EXPECT_FALSE(net.sgd_step_fused(Matrix<double>(1, 4), t, 0.1, e));  // wrong width: forward throws
+  EXPECT_FALSE(fused::online_sgd_step<double>(dropped, x, t, 0.1, e));
+  EXPECT_FALSE(fused::online_sgd_step<double>(net, Matrix<double>(2, 3), Matrix<double>(2, 2), 0.1, e));
+  EXPECT_FALSE(fused::online_sgd_step<double>(net, Matrix<double>(1, 4), t, 0.1, e));  // wrong width: forward throws
   EXPECT_THROW(sgd_step(net, Matrix<double>(1, 4), t, {.lr = 0.1}), UsageError);
   sgd_step(net, x, t, {.lr = 0.1, .order = UpdateOrder::kLayerwise});
   double norm = 0;
-  for (double g : net.layer(0).weights().grad) norm += std::abs(g);
+  for (double g : dense_at(net, 0).weights().grad) norm += std::abs(g);
   EXPECT_GT(norm, 0);
 }
 

@@ -61,7 +61,7 @@ TEST(ShapeFromData, GivenLayersAreCheckedAgainstTheData) {
   try {
     shape_from_data(iris, {.layers = Sizes{784, 256, 10}});
     FAIL() << "no error";
-  } catch (const ShapeError& e) {
+  } catch (const DataShapeError& e) {
     EXPECT_EQ(e.key, "layers");
     EXPECT_NE(e.detail.find("the first size is 784 but the data has 4 features"), std::string::npos) << e.detail;
     EXPECT_NE(e.detail.find("--hidden 256"), std::string::npos) << e.detail;
@@ -69,24 +69,24 @@ TEST(ShapeFromData, GivenLayersAreCheckedAgainstTheData) {
   try {
     shape_from_data(iris, {.layers = Sizes{4, 256, 10}});
     FAIL() << "no error";
-  } catch (const ShapeError& e) {
+  } catch (const DataShapeError& e) {
     EXPECT_NE(e.detail.find("the last size is 10 but the data has 3 classes"), std::string::npos) << e.detail;
   }
-  EXPECT_THROW(shape_from_data(iris, {.layers = Sizes{4, 1}}), ShapeError);  // 1 output: two classes only
+  EXPECT_THROW(shape_from_data(iris, {.layers = Sizes{4, 1}}), DataShapeError);  // 1 output: two classes only
   try {
     shape_from_data(iris, {.layers = Sizes{4, 8, 3}, .hidden = Sizes{9}});
     FAIL() << "no error";
-  } catch (const ShapeError& e) {
+  } catch (const DataShapeError& e) {
     EXPECT_EQ(e.key, "hidden");
   }
   EXPECT_EQ(shape_from_data(iris, {.layers = Sizes{4, 8, 3}, .hidden = Sizes{8}}).sizes, (Sizes{4, 8, 3}));
   try {
     shape_from_data(classes(2, {"a", "b"}), {.layers = Sizes{2, 1}, .loss = Loss::kSoftmaxCrossEntropy});
     FAIL() << "no error";
-  } catch (const ShapeError& e) {
+  } catch (const DataShapeError& e) {
     EXPECT_EQ(e.key, "loss");
   }
-  EXPECT_THROW(shape_from_data(iris, {.hidden = Sizes{8, 0}}), ShapeError);
+  EXPECT_THROW(shape_from_data(iris, {.hidden = Sizes{8, 0}}), DataShapeError);
 }
 
 TEST(ShapeFromData, DefaultEpochsGiveAtLeast200EpochsAnd1000Steps) {

@@ -9,6 +9,7 @@
 
 #include "backprop/backprop.hpp"
 #include "backprop/optim/options.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -128,7 +129,7 @@ TEST(Trainer, SameSeedSameModelBitForBit) {
     init_network(net, InitOptions{.kind = InitKind::kHeUniform}, 9);
     auto opt = make<float>("adam", 0.01);
     train(net, *opt, d, nullptr, Scaler(), topts(5, 8, 4));
-    return net.layer(0).weights().value;
+    return dense_at(net, 0).weights().value;
   };
   EXPECT_EQ(run(), run());
 }
@@ -174,7 +175,7 @@ TEST(Trainer, FullBatchMethodsRefuseMiniBatches) {
 
 TEST(Trainer, DivergenceNamesEpochBatchAndAdvice) {
   Network<float> net({{.in = 1, .out = 1}}, Loss::kMse);
-  net.layer(0).weights().value[0] = 1;
+  dense_at(net, 0).weights().value[0] = 1;
   const Dataset d = Dataset::regression(1, std::vector<float>{1e19f, -1e19f}, 1, {0, 0});
   auto opt = make<float>("sgd", 10.0);
   try {
@@ -193,8 +194,8 @@ TEST(Trainer, ANonFiniteGradientNamesTheLayerAndSkipsTheStep) {
   // A finite loss whose gradient overflows in float: x = 1e30 in the first layer's input makes
   // dE/dw1 = dz * x = inf while E itself (on the output, scaled down by w2 = 1e-30) stays finite.
   Network<float> net({{.in = 1, .out = 1}, {.in = 1, .out = 1}}, Loss::kMse);
-  net.layer(0).weights().value[0] = 1e-30f;
-  net.layer(1).weights().value[0] = 1e10f;
+  dense_at(net, 0).weights().value[0] = 1e-30f;
+  dense_at(net, 1).weights().value[0] = 1e10f;
   const Dataset d = Dataset::regression(1, std::vector<float>{1e30f}, 1, {0});
   auto opt = make<float>("sgd", 0.1);
   const Network<float> before = net;
@@ -203,11 +204,11 @@ TEST(Trainer, ANonFiniteGradientNamesTheLayerAndSkipsTheStep) {
     FAIL() << "expected a DivergenceError";
   } catch (const DivergenceError& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("gradient of layer 1 weights is not finite"), std::string::npos) << m;
+    EXPECT_NE(m.find("gradient of dense_1.w is not finite"), std::string::npos) << m;
     EXPECT_NE(m.find("epoch 1, batch 1 of 1"), std::string::npos) << m;
   }
-  EXPECT_EQ(net.layer(0).weights().value, before.layer(0).weights().value);
-  EXPECT_EQ(net.layer(1).weights().value, before.layer(1).weights().value);
+  EXPECT_EQ(dense_at(net, 0).weights().value, dense_at(before, 0).weights().value);
+  EXPECT_EQ(dense_at(net, 1).weights().value, dense_at(before, 1).weights().value);
 }
 
 TEST(Trainer, AStopRequestEndsTrainingAfterTheCurrentStep) {
@@ -223,7 +224,7 @@ TEST(Trainer, AStopRequestEndsTrainingAfterTheCurrentStep) {
   EXPECT_EQ(r.stopped_epoch, 1u);
   EXPECT_EQ(r.stopped_batch, 1u);
   EXPECT_TRUE(r.epochs.empty());
-  EXPECT_NE(net.layer(0).weights().value, one_step.layer(0).weights().value);  // one step was taken
+  EXPECT_NE(dense_at(net, 0).weights().value, dense_at(one_step, 0).weights().value);  // one step was taken
 }
 
 TEST(Trainer, BadOptionsAreUsageErrors) {

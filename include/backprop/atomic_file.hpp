@@ -12,10 +12,13 @@ namespace bp {
 /// (write/sync failed, e.g. disk full) names the path and the system's reason.
 void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes);
 
-/// Checks, before a long computation, that write_file_atomically(path, ...) will be able to create
-/// its file: creates and removes a temporary file beside path, and refuses a path that is a
-/// directory. Throws CantCreateError naming the path and the system's reason.
-void probe_writable(const std::string& path);
+/// Checks, before any work is spent, that `path` can be written later (by write_file_atomically
+/// or by opening it for writing): its directory exists and is writable, path is not a directory,
+/// and an existing file at path is writable. Creates and removes a temporary file next to path
+/// (named as write_file_atomically names its own, so remove_stale_temporaries sweeps it if the
+/// process dies in between); path itself is never opened. Throws CantCreateError "cannot create
+/// <what> 'path': <reason>".
+void probe_output(const std::string& path, const std::string& what);
 
 /// Reads a whole file; NoInputError naming the path and reason when it cannot be opened.
 std::string read_file(const std::string& path);

@@ -34,6 +34,11 @@ class Error : public std::runtime_error {
 struct UsageError : Error {
   explicit UsageError(const std::string& w) : Error(ExitCode::kUsage, w) {}
 };
+/// A tensor or layer whose shape does not fit where it is put ("dense_1.w is 3x4, got 1x2"); a
+/// UsageError, so the CLI reports it with exit code 64.
+struct ShapeError : UsageError {
+  explicit ShapeError(const std::string& w) : UsageError(w) {}
+};
 /// Malformed data or model content. Messages name the file and the line or byte offset.
 struct DataError : Error {
   explicit DataError(const std::string& w) : Error(ExitCode::kData, w) {}

@@ -84,7 +84,7 @@ struct NeuronBackward {
   std::vector<BackTerm> terms;  ///< hidden layers: the terms that sum to de_da
   Factor da_dz;                 ///< kChain: f'(z_j)
   double softmax_dot = 0;       ///< kSoftmax: sum_k dE/da_k a_k
-  Factor de_dz;                 ///< dE_total/dz_j, the library's value (Network::dz)
+  Factor de_dz;                 ///< dE_total/dz_j, the library's value (Dense::dz)
 };
 
 struct LayerBackward {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "backprop/matrix.hpp"
@@ -20,9 +21,13 @@ struct GradcheckOptions {
   double floor = 1e-6;
 };
 
+/// One layer with parameters or an output activation (Dense, Activation).
 struct GradcheckLayer {
-  std::size_t layer = 0;         ///< 1-based
-  double worst_weight = 0;       ///< worst relative error over the trainable weights (0 if frozen)
+  std::size_t layer = 0;         ///< 1-based position in the network
+  std::string name;              ///< the layer's name ("dense_1")
+  Activation activation = Activation::kIdentity;  ///< its output activation
+  double worst_weight = 0;       ///< worst relative error over the trainable weights (0 if frozen
+                                 ///< or none); every Param but a Dense layer's bias
   double worst_bias = 0;         ///< worst relative error over the trainable biases (0 if frozen)
   std::size_t checked = 0;       ///< number of entries compared
   double min_abs_z = 0;          ///< smallest |net input|: near 0 a kinked activation invalidates the check

@@ -1,41 +1,48 @@
-// Network<T>: a sequence of Dense layers and a loss; owns every activation and gradient buffer.
+// Network<T>: a sequence of layers and a loss; owns the activations between layers.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <span>
 #include <vector>
 
 #include "backprop/dense.hpp"
+#include "backprop/dropout.hpp"
+#include "backprop/layer.hpp"
 #include "backprop/loss.hpp"
 #include "backprop/matrix.hpp"
-#include "backprop/optim/optimizer.hpp"
+#include "backprop/param.hpp"
 
 namespace bp {
 
-/// Working memory of Network::predict: the activations between layers and the net input of the
-/// layer being computed. The first call sizes it and later calls with the same batch size reuse
-/// it without allocating. Give each thread its own (one scratch must not be used by two calls at
-/// once); a default-constructed one works for any network.
-template <class T>
-struct InferenceScratch {
-  Matrix<T> z;     ///< net input; after predict, the output layer's (N, out): the logits
-  Matrix<T> h[2];  ///< hidden layers' activations, alternately
-};
-
-/// Where the pieces of a forward/backward pass live. Buffers are sized on the first batch and
-/// reused; a batch of another size resizes them (a no-op for the same size), so the training loop
-/// does not allocate after its first step.
+/// Layers in sequence, each made for the previous one's output shape, and a loss. The network
+/// owns every layer and every activation between them; buffers are sized on the first batch and
+/// reused (a batch of another size resizes them, a no-op for the same size), so the training loop
+/// does not allocate after its first step. Nothing reachable from the public API can break the
+/// chain: layers are added only through add(), which checks shapes, and parameters keep their
+/// shapes (Param::assign checks).
 template <class T>
 class Network {
  public:
   Network() = default;
-  /// Builds the layers; throws UsageError when a layer's `in` differs from the previous `out`.
+  /// Dense layers (each with its Dropout layer when its options ask for one, see add); throws
+  /// UsageError when a layer's `in` differs from the previous `out`.
   Network(const std::vector<DenseOptions>& layers, Loss loss);
+  Network(const Network& other);  ///< deep copy: layers (Layer::clone), buffers, generator
+  Network& operator=(const Network& other);
+  Network(Network&&) noexcept = default;
+  Network& operator=(Network&&) noexcept = default;
+  ~Network() = default;
 
-  /// Appends a layer; throws UsageError naming both sizes when it does not chain.
+  /// Appends a layer, named "<kind>_<k>" for the k-th layer of its kind ("dense_2"), its Params
+  /// after it ("dense_2.w"). Throws ShapeError naming both layers and both shapes when its input
+  /// shape is not the previous layer's output shape.
+  void add(std::unique_ptr<Layer<T>> layer);
+  /// Appends Dense(opts), and a Dropout layer after it when opts.dropout > 0 (the deprecated
+  /// per-layer dropout option). Throws like add() and Dense().
   void add(const DenseOptions& opts);
   void set_loss(Loss loss) noexcept { loss_ = loss; }
   /// Training mode turns dropout on; evaluation mode (the default) turns it off.
@@ -45,24 +52,34 @@ class Network {
   void seed_dropout(std::uint64_t seed) { dropout_rng_.seed(seed); }
 
   Loss loss() const noexcept { return loss_; }
-  std::size_t depth() const noexcept { return layers_.size(); }
-  std::size_t in() const noexcept { return layers_.empty() ? 0 : layers_.front().in(); }
-  std::size_t out() const noexcept { return layers_.empty() ? 0 : layers_.back().out(); }
+  std::size_t depth() const noexcept { return layers_.size(); }  ///< number of layers
+  std::size_t in() const noexcept { return layers_.empty() ? 0 : layers_.front()->in(); }
+  std::size_t out() const noexcept { return layers_.empty() ? 0 : layers_.back()->out(); }
+  Shape in_shape() const noexcept {
+    return layers_.empty() ? Shape{} : layers_.front()->in_shape();
+  }
+  Shape out_shape() const noexcept {
+    return layers_.empty() ? Shape{} : layers_.back()->out_shape();
+  }
   std::size_t parameter_count() const noexcept;
-  Dense<T>& layer(std::size_t l) { return layers_.at(l); }
-  const Dense<T>& layer(std::size_t l) const { return layers_.at(l); }
-  std::vector<Dense<T>>& layers() noexcept { return layers_; }
-  const std::vector<Dense<T>>& layers() const noexcept { return layers_; }
+  /// Layer l (0-based); throws std::out_of_range. Layers cannot be replaced or reshaped.
+  Layer<T>& layer(std::size_t l) { return *layers_.at(l); }
+  const Layer<T>& layer(std::size_t l) const { return *layers_.at(l); }
+  /// Every layer's Params in a fixed order: layer by layer, each in its own order (Dense: w, b).
+  /// Optimizers, clipping, checkpoints and initializers index parameters by this order. The
+  /// mutable list is a view of the network's own (no allocation; valid until the next add()).
+  std::span<Param<T>* const> params() noexcept { return params_; }
+  std::vector<const Param<T>*> params() const { return {params_.begin(), params_.end()}; }
 
-  /// x: (N, in) -> the output activation (N, out). Keeps every layer's z and a for backward.
-  /// Throws UsageError when the network is empty or x has the wrong width.
+  /// x: (N, in) -> the last layer's output (N, out). Keeps what backward needs.
+  /// Throws UsageError when the network is empty, ends in dropout, or x has the wrong width.
   const Matrix<T>& forward(const Matrix<T>& x);
   /// The loss of the last forward's output against t (N, out).
   T loss_value(const Matrix<T>& t) const;
 
   /// Inference: x (N, in) -> out (N, out), the output activation (softmax included); the same
   /// values as forward(x) in evaluation mode (no dropout) up to rounding (the batch-1 float
-  /// path uses the matrix-vector kernels of src/kernels/gemv.cpp for every layer).
+  /// path uses the matrix-vector kernels of src/kernels/gemv.cpp for every dense layer).
   /// Thread safety: predict is const and writes only `out` and `scratch`, so any number of
   /// threads may call it at once on the same network, each with its own `out` and `scratch`,
   /// as long as no thread changes the network meanwhile (training, forward/backward, setters,
@@ -76,58 +93,46 @@ class Network {
   /// The loss of the last predict(x, out, scratch) against t (N, out); const like predict.
   T loss_value(const Matrix<T>& t, const Matrix<T>& out, const InferenceScratch<T>& scratch) const;
   /// Backpropagates the loss of the last forward(x) against t: accumulates every trainable
-  /// gradient, and fills input_grad() when need_dx. on_layer, when given, runs after each layer's
-  /// gradients are complete and before the error is propagated through that layer's weights
-  /// (from the output layer down); UpdateOrder::kLayerwise uses it to update a layer in place.
+  /// gradient, and fills input_grad() when need_dx. The loss enters through the last layer,
+  /// fused with its output activation where the loss allows (Layer::backward_loss).
+  /// on_layer, when given, runs for each layer after its gradients are complete and before the
+  /// error is propagated through that layer (through its parameters as the hook left them),
+  /// from the output layer down; UpdateOrder::kLayerwise uses it to update a layer in place.
+  /// Layers with parameters must then be Dense (UsageError otherwise).
   void backward(const Matrix<T>& x, const Matrix<T>& t, bool need_dx = false,
-                const std::function<void(Dense<T>&)>* on_layer = nullptr);
+                const std::function<void(Layer<T>&)>* on_layer = nullptr);
   void zero_grad() noexcept;
 
-  /// The trainer's fused SGD step on the batch of the last forward(x) against t, bit for bit what
-  /// { zero_grad(); backward(x, t); optimizer step with these SgdSteps } leaves in every weight,
-  /// bias and momentum buffer, without writing every gradient to memory and reading it back: the
-  /// errors dz of all layers are backpropagated first (through the current weights), then each
-  /// layer's gradients are computed and the step applied to it right away (for large float
-  /// products, tile by tile inside the sgemm that makes dw: kernels::sgemm_sgd).
-  /// steps: one per parameter, in the order w of layer 1, b of layer 1, w of layer 2, ... (as
-  /// Optimizer::plan_fused_sgd fills them); parameters with trainable == false are not touched.
-  /// Returns false, before changing any weight, when some gradient could be non-finite (a
-  /// non-finite error or layer input, or a bound on |dw| and |db| from the largest |dz| and |x|
-  /// that does not stay well below the largest T): the caller then takes the general path, which
-  /// finds and reports the non-finite gradient. Gradients (Param::grad) are scratch here: their
-  /// contents afterwards are unspecified. Throws UsageError when steps has the wrong size.
-  bool backward_sgd(const Matrix<T>& x, const Matrix<T>& t, std::span<const SgdStep<T>> steps);
-
-  /// Plain SGD on one sample in one fused pass, for sgd_step at batch 1 in simultaneous order:
-  /// forward, E, and for each layer from the output down, dx = wᵀ dz with the old weights and
-  /// w -= lr dz xᵀ in the same sweep over w (b -= lr dz), so no gradient buffer is written: the
-  /// weights, biases, z, a and dz end as sgd_step's general path leaves them (bit for bit in
-  /// double; in float up to rounding, the kernels use FMA), but grad of every Param is left as
-  /// it was. Sets e to E before the update and returns true; returns false without doing
-  /// anything when the fused pass does not apply (x or t not one row of the network's widths,
-  /// no layers or more than 16, dropout active on a layer or set on the output layer).
-  bool sgd_step_fused(const Matrix<T>& x, const Matrix<T>& t, T lr, T& e);
-
-  const Matrix<T>& z(std::size_t l) const { return z_.at(l); }  ///< net input of layer l (N, O_l)
-  const Matrix<T>& a(std::size_t l) const { return a_.at(l); }  ///< activation of layer l (N, O_l)
-  const Matrix<T>& dz(std::size_t l) const { return dz_.at(l); }  ///< dE/dz of layer l, after backward
+  /// The output of layer l in the last forward (N, out of layer l).
+  const Matrix<T>& output(std::size_t l) const { return y_.at(l); }
+  /// The last layer's output in the last forward.
+  const Matrix<T>& output() const { return y_.at(layers_.size() - 1); }
   const Matrix<T>& input_grad() const noexcept { return dx_; }  ///< dE/dx (N, in), if need_dx
-  const Matrix<T>& output() const { return a_.at(layers_.size() - 1); }
-  /// The input that layer l + 1 received: a(l), or a(l) with dropout applied while training.
-  const Matrix<T>& layer_output(std::size_t l) const { return dropped(l) ? out_.at(l) : a_.at(l); }
 
  private:
-  std::vector<Dense<T>> layers_;
+  friend struct FusedAccess<T>;
+  // A dense layer of the chain the fused SGD paths run on, and the dropout layer after it.
+  struct Link {
+    Dense<T>* dense;
+    std::size_t index;  // its position in layers_
+    Dropout<T>* dropout;
+  };
+  void relink();
+  void check_input(const Matrix<T>& x) const;
+  void backward_layer(std::size_t l, const Matrix<T>& in, const Matrix<T>& t, Matrix<T>* dx);
+
+  std::vector<std::unique_ptr<Layer<T>>> layers_;
   Loss loss_ = Loss::kHalfSse;
-  bool dropped(std::size_t l) const noexcept {
-    return training_ && layers_[l].options().dropout > 0;
-  }
   bool training_ = false;
   std::mt19937_64 dropout_rng_{0};
-  std::vector<Matrix<T>> z_, a_, dz_;
-  std::vector<Matrix<T>> mask_, out_;  // dropout: per-unit factor 0 or 1/(1-p), and a * mask
-  Matrix<T> da_;  // scratch: dE/da of the layer being processed
+  std::vector<Matrix<T>> y_;  // each layer's output of the last forward
+  Matrix<T> g_[2];            // dE/d(a layer's output) during backward, alternately
   Matrix<T> dx_;
+  // Derived from layers_ by relink(): every Param, and the chain of Dense layers (each maybe
+  // followed by one Dropout) when that is all the network holds (dense_chain_), else empty.
+  std::vector<Param<T>*> params_;
+  std::vector<Link> chain_;
+  bool dense_chain_ = false;
 };
 
 }  // namespace bp

@@ -27,7 +27,7 @@ class Progress {
 
   /// "1.2345", or "1.2345e-04" when |x| < 1e-3 (Keras's rule).
   static std::string format_value(double v);
-  /// "12s", "1:02", "1:02:03".
+  /// "0.42s", "12.30s" (to 0.01 s under a minute), "1:02", "1:02:03".
   static std::string format_duration(double seconds);
 
  private:

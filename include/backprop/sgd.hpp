@@ -1,9 +1,6 @@
-// Plain gradient descent: one update, and a training loop in online, mini-batch or full-batch mode.
+// The tutorial's gradient step: plain gradient descent on one batch, with the seed's update order.
+// (Training loops over data: bp::train, include/backprop/trainer.hpp, and bp::fit, fit.hpp.)
 #pragma once
-
-#include <cstddef>
-#include <cstdint>
-#include <vector>
 
 #include "backprop/matrix.hpp"
 #include "backprop/network.hpp"
@@ -17,7 +14,7 @@ enum class UpdateOrder {
   kSimultaneous,
   /// The output layer is updated first and the error is propagated down through the *updated*
   /// weights, layer by layer. This is what produced the seed's printed errors after 1 and 10,000
-  /// updates (see docs/seed-errata.md).
+  /// updates (see docs/seed-errata.md). Needs a network whose layers with parameters are Dense.
   kLayerwise,
 };
 
@@ -28,27 +25,13 @@ struct SgdOptions {
 };
 
 /// One gradient-descent update on the batch (x, t): w <- w - lr * dE/dw for every trainable
-/// parameter. Returns E of the batch before the update.
-/// A batch of one sample in simultaneous order runs Network::sgd_step_fused: backpropagation and
-/// the update in one pass over each layer's weights, without gradient buffers, so after such a
-/// step the Params' grad are not this step's gradients (call Network::backward for those).
-/// Otherwise: zero_grad, forward, backward, then the update, and grad holds the batch's gradient.
+/// parameter, in the given order. Returns E of the batch before the update.
+/// A batch of one sample in simultaneous order on a network of Dense layers runs
+/// fused::online_sgd_step (src/sgd_online.cpp): backpropagation and the update in one pass over
+/// each layer's weights, without gradient buffers, so after such a step the Params' grad are not
+/// this step's gradients (call Network::backward for those). Otherwise: zero_grad, forward,
+/// backward, then the update, and grad holds the batch's gradient.
 template <class T>
 T sgd_step(Network<T>& net, const Matrix<T>& x, const Matrix<T>& t, const SgdOptions& opts);
-
-struct FitOptions {
-  std::size_t epochs = 1;      ///< passes over the data (> 0)
-  std::size_t batch_size = 1;  ///< 1 = online (the seed), 0 or >= N = full batch, else mini-batch
-  bool shuffle = true;         ///< a fresh order each epoch, from the seeded generator
-  std::uint64_t seed = 1;
-  SgdOptions sgd;
-  void validate() const;
-};
-
-/// Trains on the rows of X (N, in) with targets Y (N, out). Returns the mean batch loss of each
-/// epoch (measured before each update). Throws UsageError on inconsistent shapes or options,
-/// DivergenceError naming the epoch and batch when the loss stops being finite.
-template <class T>
-std::vector<T> fit(Network<T>& net, const Matrix<T>& X, const Matrix<T>& Y, const FitOptions& opts);
 
 }  // namespace bp

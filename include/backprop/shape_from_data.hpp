@@ -33,8 +33,8 @@ struct NetworkShape {
 
 /// A request that does not fit the data; key is the setting it is about ("layers", "hidden" or
 /// "loss"), detail the message without it.
-struct ShapeError : UsageError {
-  ShapeError(std::string k, std::string d) : UsageError(k + ": " + d), key(std::move(k)), detail(std::move(d)) {}
+struct DataShapeError : UsageError {
+  DataShapeError(std::string k, std::string d) : UsageError(k + ": " + d), key(std::move(k)), detail(std::move(d)) {}
   std::string key, detail;
 };
 
@@ -47,7 +47,7 @@ struct ShapeError : UsageError {
 ///  - loss: req.loss, else cross-entropy (softmax) for classification with one output per class,
 ///    binary-cross-entropy (sigmoid) for two classes on one output, mse for regression. Softmax
 ///    cross-entropy on a single output is refused (a softmax over one value is constant).
-/// Throws ShapeError naming the setting that does not fit.
+/// Throws DataShapeError naming the setting that does not fit.
 NetworkShape shape_from_data(const Dataset& data, const ShapeRequest& req);
 
 /// The training budget when none is given: scikit-learn's max_iter of 200 epochs, and at least

@@ -24,7 +24,7 @@ ScalerKind parse_scaler_kind(std::string_view name) {
   if (name == "none") return ScalerKind::kNone;
   if (name == "minmax") return ScalerKind::kMinMax;
   if (name == "standard") return ScalerKind::kStandard;
-  throw UsageError("scaler: '" + std::string(name) + "' must be none, minmax or standard");
+  throw UsageError("unknown preprocessing '" + std::string(name) + "'; expected none, minmax or standard");
 }
 
 Scaler::Scaler(ScalerKind kind, std::vector<double> offset, std::vector<double> scale)

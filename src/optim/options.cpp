@@ -30,7 +30,7 @@ std::string fmt(double v) {
 }
 
 [[noreturn]] void bad(const std::string& field, const std::string& value, const char* expected) {
-  throw UsageError("OptimizerOptions: " + field + " = " + value + "; expected " + expected);
+  throw UsageError("optimizer option " + field + " = " + value + "; expected " + expected);
 }
 
 void check(bool ok, const char* field, double value, const char* expected) {
@@ -43,11 +43,9 @@ void OptimizerOptions::validate() const {
   bool known = false;
   for (std::string_view n : kNames) known = known || n == name;
   if (!known)
-    bad("name", "\"" + name + "\"",
-        "one of sgd, adam, adamw, rmsprop, adagrad, adadelta, rprop, irprop-, irprop+, lbfgs");
+    throw UsageError("unknown optimizer \"" + name +
+                     "\"; expected one of sgd, adam, adamw, rmsprop, adagrad, adadelta, rprop, irprop-, irprop+, lbfgs");
   if (lr) check(*lr > 0 && std::isfinite(*lr), "lr", *lr, "a finite value > 0");
-  if (!lr && name == "sgd")
-    throw UsageError("OptimizerOptions: lr is not set; sgd has no default (as in PyTorch 1.13)");
   if (weight_decay)
     check(*weight_decay >= 0 && std::isfinite(*weight_decay), "weight_decay", *weight_decay,
           "a finite value >= 0");
@@ -58,7 +56,7 @@ void OptimizerOptions::validate() const {
   check(momentum >= 0 && std::isfinite(momentum), "momentum", momentum, "a finite value >= 0");
   check(dampening >= 0 && dampening <= 1, "dampening", dampening, "a value in [0, 1]");
   if (nesterov && !(momentum > 0 && dampening == 0))
-    throw UsageError("OptimizerOptions: nesterov = true needs momentum > 0 and dampening = 0 (got "
+    throw UsageError("optimizer option nesterov = true needs momentum > 0 and dampening = 0 (got "
                      "momentum = " + fmt(momentum) + ", dampening = " + fmt(dampening) + ")");
   check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "a value in [0, 1)");
   check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "a value in [0, 1)");
@@ -86,9 +84,7 @@ double OptimizerOptions::lr_or_default() const {
   if (lr) return *lr;
   if (name == "adam" || name == "adamw") return 1e-3;
   if (name == "adadelta" || name == "lbfgs") return 1.0;
-  if (name == "sgd")
-    throw UsageError("OptimizerOptions: lr is not set; sgd has no default (as in PyTorch 1.13)");
-  return 1e-2;  // rmsprop, adagrad, rprop, irprop-, irprop+
+  return 1e-2;  // sgd (Keras's default; PyTorch has none), rmsprop, adagrad, rprop, irprop-, irprop+
 }
 
 double OptimizerOptions::weight_decay_or_default() const {

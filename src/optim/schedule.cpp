@@ -30,9 +30,9 @@ void check(bool ok, const char* who, const char* field, double value, const char
 }  // namespace
 
 void StepSchedule::validate() const {
-  check(base_lr > 0 && std::isfinite(base_lr), "StepSchedule", "base_lr", base_lr, "a finite value > 0");
-  check(step_size > 0, "StepSchedule", "step_size", 0, "at least 1");
-  check(gamma > 0 && std::isfinite(gamma), "StepSchedule", "gamma", gamma, "a finite value > 0");
+  check(base_lr > 0 && std::isfinite(base_lr), "step schedule", "base_lr", base_lr, "a finite value > 0");
+  check(step_size > 0, "step schedule", "step_size", 0, "at least 1");
+  check(gamma > 0 && std::isfinite(gamma), "step schedule", "gamma", gamma, "a finite value > 0");
 }
 
 double StepSchedule::lr_at(std::size_t epoch) const {
@@ -40,9 +40,9 @@ double StepSchedule::lr_at(std::size_t epoch) const {
 }
 
 void ExponentialSchedule::validate() const {
-  check(base_lr > 0 && std::isfinite(base_lr), "ExponentialSchedule", "base_lr", base_lr,
+  check(base_lr > 0 && std::isfinite(base_lr), "exponential schedule", "base_lr", base_lr,
         "a finite value > 0");
-  check(gamma > 0 && std::isfinite(gamma), "ExponentialSchedule", "gamma", gamma, "a finite value > 0");
+  check(gamma > 0 && std::isfinite(gamma), "exponential schedule", "gamma", gamma, "a finite value > 0");
 }
 
 double ExponentialSchedule::lr_at(std::size_t epoch) const {
@@ -50,11 +50,12 @@ double ExponentialSchedule::lr_at(std::size_t epoch) const {
 }
 
 void CosineWarmupSchedule::validate() const {
-  check(base_lr > 0 && std::isfinite(base_lr), "CosineWarmupSchedule", "base_lr", base_lr,
+  check(base_lr > 0 && std::isfinite(base_lr), "cosine schedule", "base_lr", base_lr,
         "a finite value > 0");
-  check(total_steps > warmup_steps, "CosineWarmupSchedule", "total_steps",
-        static_cast<double>(total_steps), "a value > warmup_steps");
-  check(min_lr >= 0 && min_lr <= base_lr, "CosineWarmupSchedule", "min_lr", min_lr,
+  if (total_steps <= warmup_steps)
+    throw UsageError("cosine schedule: warmup_steps = " + std::to_string(warmup_steps) +
+                     "; expected fewer than total_steps (" + std::to_string(total_steps) + ")");
+  check(min_lr >= 0 && min_lr <= base_lr, "cosine schedule", "min_lr", min_lr,
         "a value in [0, base_lr]");
 }
 
@@ -68,11 +69,11 @@ double CosineWarmupSchedule::lr_at(std::size_t epoch) const {
 }
 
 void PlateauOptions::validate() const {
-  check(factor > 0 && factor < 1, "PlateauOptions", "factor", factor, "a value in (0, 1)");
-  check(threshold >= 0 && std::isfinite(threshold), "PlateauOptions", "threshold", threshold,
+  check(factor > 0 && factor < 1, "plateau schedule", "factor", factor, "a value in (0, 1)");
+  check(threshold >= 0 && std::isfinite(threshold), "plateau schedule", "threshold", threshold,
         "a finite value >= 0");
-  check(min_lr >= 0 && std::isfinite(min_lr), "PlateauOptions", "min_lr", min_lr, "a finite value >= 0");
-  check(eps >= 0 && std::isfinite(eps), "PlateauOptions", "eps", eps, "a finite value >= 0");
+  check(min_lr >= 0 && std::isfinite(min_lr), "plateau schedule", "min_lr", min_lr, "a finite value >= 0");
+  check(eps >= 0 && std::isfinite(eps), "plateau schedule", "eps", eps, "a finite value >= 0");
 }
 
 ReduceOnPlateau::ReduceOnPlateau(double lr, PlateauOptions opts)
@@ -81,7 +82,7 @@ ReduceOnPlateau::ReduceOnPlateau(double lr, PlateauOptions opts)
       best_(opts.maximize ? -std::numeric_limits<double>::infinity()
                           : std::numeric_limits<double>::infinity()) {
   opts_.validate();
-  check(lr > 0 && std::isfinite(lr), "ReduceOnPlateau", "lr", lr, "a finite value > 0");
+  check(lr > 0 && std::isfinite(lr), "plateau schedule", "lr", lr, "a finite value > 0");
 }
 
 bool ReduceOnPlateau::is_better(double a) const noexcept {

@@ -33,7 +33,7 @@ set(bad_rows
   [=[fann_header_claims_too_much^65^huge\.data:1: expected a header whose 1000000000 pairs x \(1000000 inputs \+ 1 outputs\) fit in the file's 25 bytes^train|--train|@BAD@/huge.data|--task|regression]=]
   # training configs (exit 78)
   [=[config_malformed^78^malformed\.json: byte 14: not valid JSON \(.*unexpected ','^train|-c|@BAD@/malformed.json|--train|@FX@/blobs.csv]=]
-  [=[config_wrong_type^78^wrong-type\.json: key 'epochs' is a string, expected an integer^train|-c|@BAD@/wrong-type.json|--train|@FX@/blobs.csv]=]
+  [=[config_wrong_type^78^wrong-type\.json: key 'epochs': expected a positive integer or auto, got "ten"^train|-c|@BAD@/wrong-type.json|--train|@FX@/blobs.csv]=]
   [=[config_number_overflow^78^bignum\.json: not valid JSON \(number overflow parsing '1e400'\)^train|-c|@BAD@/bignum.json|--train|@FX@/blobs.csv]=]
   [=[config_gzipped^78^gzipped-config\.json: byte 1: not valid JSON \(the file is gzip-compressed. decompress it first\)^train|-c|@BAD@/gzipped-config.json|--train|@FX@/blobs.csv]=]
   [=[config_not_an_object^78^array\.json: expected a JSON object, found an array^train|-c|@BAD@/array.json|--train|@FX@/blobs.csv]=]

@@ -2,7 +2,8 @@
 # tests/CMakeLists.txt:
 #   cmake -DBP=<backprop> -DARGS="explain|--format|json" -DRC=0 [-DOUT=regex] [-DERR=regex]
 #         [-DONE_LINE_ERR=ON] [-DJSON_NAME=w5] [-DFILE=path-that-must-exist]
-#         [-DNO_FILE=path-that-must-not-exist] -P run_cli.cmake
+#         [-DNO_FILE=path-that-must-not-exist] [-DFILE_MATCHES=regex-for-FILE's-content]
+#         [-DDIR_HOLDS=dir|name|...] -P run_cli.cmake
 # ARGS separates arguments with '|'. JSON_NAME: stdout must be JSON whose "gradients" and
 # "updated" arrays both name that parameter.
 string(REPLACE "|" ";" args "${ARGS}")
@@ -41,6 +42,22 @@ if(DEFINED JSON_NAME)
 endif()
 if(DEFINED FILE AND NOT EXISTS "${FILE}")
   message(FATAL_ERROR "expected the file ${FILE} to exist")
+endif()
+if(DEFINED FILE_MATCHES)
+  file(READ "${FILE}" content)
+  if(NOT content MATCHES "${FILE_MATCHES}")
+    message(FATAL_ERROR "${FILE} does not match '${FILE_MATCHES}':\n${content}")
+  endif()
+endif()
+if(DEFINED DIR_HOLDS)  # "dir|name|name...": the directory holds exactly these files
+  string(REPLACE "|" ";" names "${DIR_HOLDS}")
+  list(POP_FRONT names dir)
+  file(GLOB found RELATIVE "${dir}" "${dir}/*" "${dir}/.*")
+  list(SORT found)
+  list(SORT names)
+  if(NOT found STREQUAL names)
+    message(FATAL_ERROR "${dir} holds '${found}', expected '${names}'")
+  endif()
 endif()
 if(DEFINED NO_FILE AND EXISTS "${NO_FILE}")
   message(FATAL_ERROR "expected no file ${NO_FILE}: nothing may be written on an error")

@@ -25,6 +25,7 @@
 #include "backprop/model.hpp"
 #include "backprop/netspec.hpp"
 #include "data/data_test_util.hpp"
+#include "dense_at.hpp"
 
 namespace bp {
 namespace {
@@ -487,7 +488,7 @@ TEST(BadInputTable, FailedLoadLeavesTheExistingModelUnchanged) {
   const auto before = model_to_bytes(m.net, m.info);
   EXPECT_THROW(m = load_model<float>(t.write("bad.bpm", model_2_1(0.5f, "mse", 2))), DataError);
   EXPECT_EQ(model_to_bytes(m.net, m.info), before);
-  EXPECT_EQ(m.net.layer(0).weights().value(0, 0), 0.5f);
+  EXPECT_EQ(dense_at(m.net, 0).weights().value(0, 0), 0.5f);
 }
 
 // The in-memory entry points the fuzz targets use read what the path versions read.

@@ -24,11 +24,10 @@ struct QuarticProblem {
 
   QuarticProblem() {
     std::size_t k = 0;
-    params.resize(3);
+    params.reserve(3);
     for (std::size_t p = 0; p < 3; ++p) {
       const std::size_t r = ref::kOptimShapes[p][0], c = ref::kOptimShapes[p][1];
-      params[p].value = Matrix<T>(r, c);
-      params[p].grad = Matrix<T>(r, c);
+      params.emplace_back("p" + std::to_string(p), r, c);
       for (std::size_t i = 0; i < r * c; ++i) params[p].value[i] = static_cast<T>(ref::kOptimInit[k++]);
     }
     for (auto& p : params) list.push_back(&p);

@@ -12,9 +12,9 @@ namespace {
 
 // grads: tensor 1 = (3, 0), tensor 2 = (0, -4) and a frozen tensor (100) that is ignored.
 struct Grads {
-  Param<double> p1{Matrix<double>(1, 2), Matrix<double>(1, 2, {3.0, 0.0}), true};
-  Param<double> p2{Matrix<double>(2, 1), Matrix<double>(2, 1, {0.0, -4.0}), true};
-  Param<double> frozen{Matrix<double>(1, 1), Matrix<double>(1, 1, {100.0}), false};
+  Param<double> p1{"p1", Matrix<double>(1, 2), Matrix<double>(1, 2, {3.0, 0.0}), true};
+  Param<double> p2{"p2", Matrix<double>(2, 1), Matrix<double>(2, 1, {0.0, -4.0}), true};
+  Param<double> frozen{"frozen", Matrix<double>(1, 1), Matrix<double>(1, 1, {100.0}), false};
   std::vector<Param<double>*> list{&p1, &frozen, &p2};
 };
 
@@ -58,7 +58,7 @@ TEST(Clip, ValueClampsEachElement) {
 }
 
 TEST(Clip, FloatGrads) {
-  Param<float> p{Matrix<float>(1, 2), Matrix<float>(1, 2, {3.0f, -4.0f}), true};
+  Param<float> p{"p", Matrix<float>(1, 2), Matrix<float>(1, 2, {3.0f, -4.0f}), true};
   std::vector<Param<float>*> list{&p};
   EXPECT_DOUBLE_EQ(clip_grad_norm<float>(list, 1.0), 5.0);
   EXPECT_FLOAT_EQ(p.grad[0], 0.6f);

@@ -11,7 +11,7 @@ namespace {
 // E(a, b) = (a - 1)^2 + b^2, so dE/da = 2 (a - 1), dE/db = 2 b. Start a = 0, b = 0.3,
 // Delta_0 = lr = 0.4, eta+ = 1.2, eta- = 0.5.
 struct TwoWeights {
-  Param<double> p{Matrix<double>(1, 2, {0.0, 0.3}), Matrix<double>(1, 2), true};
+  Param<double> p{"p", Matrix<double>(1, 2, {0.0, 0.3}), Matrix<double>(1, 2), true};
   std::vector<Param<double>*> list{&p};
   double a() const { return p.value[0]; }
   double b() const { return p.value[1]; }

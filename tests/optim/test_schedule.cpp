@@ -109,6 +109,17 @@ TEST(Schedule, ValidateNamesTheField) {
     EXPECT_NE(std::string(e.what()).find("factor = 1"), std::string::npos) << e.what();
   }
   EXPECT_THROW(ReduceOnPlateau(0.0, {}), UsageError);
+  // Messages name the schedule and the field as a user knows them, never a class.
+  try {
+    CosineWarmupSchedule{0.1, 10, 10, 0}.validate();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("cosine schedule: warmup_steps = 10"), std::string::npos) << e.what();
+  }
+  try {
+    StepSchedule{0.1, 0, 0.5}.validate();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).find("Schedule"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -32,12 +32,8 @@ std::vector<double> buffers_of(const Optimizer<float>& opt) {
 }
 
 struct OneWeight {
-  Param<float> p;
+  Param<float> p{"w", Matrix<float>(1, 1, {1.0f}), Matrix<float>(1, 1, {0.0f})};
   std::vector<Param<float>*> list{&p};
-  OneWeight() {
-    p.value = Matrix<float>(1, 1, {1.0f});
-    p.grad = Matrix<float>(1, 1, {0.0f});
-  }
 };
 
 TEST(SubnormalState, SgdVelocityBecomesZeroBelowTheSmallestNormal) {

@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "backprop/backprop.hpp"
 #include "backprop/report/run_report.hpp"
 #include "commands.hpp"
+#include "config/rules.hpp"
 #include "data_args.hpp"
 #include "train_config.hpp"
 
@@ -16,18 +18,6 @@ namespace bp::cli {
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-Json evaluate_defaults() {
-  Json d = data_defaults();
-  d.erase("train");
-  d.erase("train_labels");
-  d["model"] = "model.bpm";
-  d["batch_size"] = 1024;
-  d["top_k"] = 5;
-  d["report"] = "text";
-  d["threads"] = 0;
-  return d;
-}
 
 // Characters on a terminal, roughly: UTF-8 continuation bytes take no column.
 std::size_t display_width(const std::string& s) {
@@ -66,7 +56,8 @@ void print_confusion(const std::vector<std::string>& names, const Json& conf) {
 
 std::string arch_of(const Network<float>& net) {
   std::string s = std::to_string(net.in());
-  for (const auto& l : net.layers()) s += "-" + std::to_string(l.out());
+  for (std::size_t l = 0; l < net.depth(); ++l)  // the layers with weights: 784-256-10
+    if (!std::as_const(net.layer(l)).params().empty()) s += "-" + std::to_string(net.layer(l).out());
   return s;
 }
 
@@ -97,21 +88,16 @@ int run_evaluate(Json cfg) {
   const std::string model_path = cfg["model"].get<std::string>();
   const std::string data = cfg["test"].get<std::string>();
   if (data.empty()) throw UsageError("no data to evaluate; give --test FILE (and --test-labels) or --dataset");
-  const long threads = cfg["threads"].get<long>();
-  if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
-  set_num_threads(static_cast<std::size_t>(threads));
+  probe_inputs(cfg, evaluate_schema());
+  set_num_threads(cfg["threads"].get<std::size_t>());  // every value checked by evaluate_schema()
   // --report text|json prints that; --report FILE.html also writes the HTML report there.
   std::string report = cfg["report"].get<std::string>();
   std::string html_path;
-  if (report.ends_with(".html") || report.ends_with(".htm")) {
-    html_path = report;
-    report = "text";
-    probe_writable(html_path);
+  if (report.ends_with(".html")) {
+    html_path = std::exchange(report, "text");
+    probe_output(html_path, "--report file");
   }
-  if (report != "text" && report != "json")
-    throw UsageError("--report '" + report + "'; expected text, json or a FILE.html");
-  const long batch = cfg["batch_size"].get<long>();
-  if (batch <= 0) throw UsageError("--batch-size " + std::to_string(batch) + "; expected a positive integer");
+  const auto batch = cfg["batch_size"].get<std::size_t>();
   Model<float> m = load_model<float>(model_path);
   const bool classify = !m.info.class_names.empty();
   if (classify) cfg["task"] = "classification";
@@ -129,11 +115,10 @@ int run_evaluate(Json cfg) {
   out["samples"] = ds.size();
   if (classify) {
     ClassificationMetrics<float> cm(ds.classes());
-    out["loss"] = evaluate<float>(m.net, ds, scaler, static_cast<std::size_t>(batch), &cm, nullptr);
+    out["loss"] = evaluate<float>(m.net, ds, scaler, batch, &cm, nullptr);
     out["accuracy"] = cm.accuracy();
-    const long k = cfg["top_k"].get<long>();
-    if (k <= 0) throw UsageError("--top-k " + std::to_string(k) + "; expected a positive integer");
-    if (static_cast<std::size_t>(k) < ds.classes()) out["top_k_accuracy"] = {{std::to_string(k), cm.top_k_accuracy(static_cast<std::size_t>(k))}};
+    const auto k = cfg["top_k"].get<std::size_t>();
+    if (k < ds.classes()) out["top_k_accuracy"] = {{std::to_string(k), cm.top_k_accuracy(k)}};
     out["macro_precision"] = cm.macro_precision();
     out["macro_recall"] = cm.macro_recall();
     out["macro_f1"] = cm.macro_f1();
@@ -151,7 +136,7 @@ int run_evaluate(Json cfg) {
     out["confusion"] = conf;
   } else {
     RegressionMetrics<float> rm(ds.target_width());
-    out["loss"] = evaluate<float>(m.net, ds, scaler, static_cast<std::size_t>(batch), nullptr, &rm);
+    out["loss"] = evaluate<float>(m.net, ds, scaler, batch, nullptr, &rm);
     out["mse"] = rm.mse();
     out["mae"] = rm.mae();
     out["r2"] = rm.r2();
@@ -197,16 +182,7 @@ void register_evaluate(CLI::App& app, Run& run) {
   CLI::App* cmd = app.add_subcommand("evaluate", "Evaluate a saved model on labelled data");
   auto config = std::make_shared<std::string>();
   cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
-  std::map<std::string, std::string> help;
-  add_data_help(help);
-  help["model"] = "The model file to evaluate";
-  help["test"] = "The data to evaluate on (--dataset fashion-mnist: its test set)";
-  help["test_labels"] = "Its labels (IDX) or targets (NPY)";
-  help["batch_size"] = "Samples per forward pass";
-  help["top_k"] = "k of the top-k accuracy";
-  help["report"] = "Output: text or json; FILE.html also writes an HTML report (metrics, confusion matrix)";
-  help["threads"] = "Threads for the matrix products; 0 = all cores";
-  auto flags = std::make_shared<ConfigFlags>(cmd, evaluate_defaults(), help);
+  auto flags = std::make_shared<ConfigFlags>(cmd, evaluate_schema());
   cmd->callback([&run, flags, config] { run = [flags, config] { return run_evaluate(flags->resolve(*config)); }; });
 }
 

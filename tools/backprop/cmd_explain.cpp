@@ -8,39 +8,27 @@
 #include "backprop/backprop.hpp"
 #include "backprop/explain_page.hpp"
 #include "commands.hpp"
+#include "train_config.hpp"
 
 namespace bp::cli {
 
 namespace {
 
-struct ExplainArgs {
-  std::string network_pos;
-  std::string network_opt;
-  std::string format = "text";
-  double lr = 0;  // 0: the description's (or the seed's) learning rate
-  bool lr_set = false;
-  std::size_t steps = 0;
-  std::string order = "simultaneous";
-  int precision = 12;
-  std::string output;  // empty: stdout
-};
-
 UpdateOrder parse_order(const std::string& s) {
-  if (s == "simultaneous") return UpdateOrder::kSimultaneous;
-  if (s == "layerwise") return UpdateOrder::kLayerwise;
-  throw UsageError("--update-order '" + s + "'; expected simultaneous or layerwise");
+  return s == "layerwise" ? UpdateOrder::kLayerwise : UpdateOrder::kSimultaneous;  // checked by the schema
 }
 
-int run_explain(const ExplainArgs& args) {
-  if (!args.network_pos.empty() && !args.network_opt.empty() && args.network_pos != args.network_opt)
-    throw UsageError("two network files given ('" + args.network_pos + "' and --network '" +
-                     args.network_opt + "'); give one");
-  const bool html = args.format == "html", dot = args.format == "dot";
-  const bool prose = args.format == "text" || args.format == "markdown" || args.format == "md" || args.format == "json";
-  if (!html && !dot && !prose)
-    throw UsageError("--format '" + args.format + "'; expected one of: text, markdown, json, html, dot");
-  const UpdateOrder order = parse_order(args.order);
-  const std::string file = args.network_pos.empty() ? args.network_opt : args.network_pos;
+// cfg: the values of explain_schema(); positional: the NETWORK argument; o: the -o FILE flag.
+int run_explain(const nlohmann::ordered_json& cfg, const std::string& positional, const std::string& o) {
+  const std::string option = cfg["network"].get<std::string>();
+  if (!positional.empty() && !option.empty() && positional != option)
+    throw UsageError("two network files given ('" + positional + "' and --network '" + option + "'); give one");
+  const std::string format = cfg["format"].get<std::string>();  // checked by the schema
+  const std::string output = o.empty() ? cfg["output"].get<std::string>() : o;
+  if (!o.empty() && o != "-") probe_output(o, "-o file");
+  const UpdateOrder order = parse_order(cfg["update_order"].get<std::string>());
+  const std::string file = positional.empty() ? option : positional;
+  const auto steps = cfg["steps"].get<std::size_t>();
 
   NetSpec spec;
   if (file.empty()) {  // the seed's worked example
@@ -53,29 +41,25 @@ int run_explain(const ExplainArgs& args) {
     spec = load_netspec(file);
   }
   ExplainOptions opts;
-  opts.lr = args.lr_set ? args.lr : spec.lr;
+  opts.lr = cfg["lr"].is_null() ? spec.lr : cfg["lr"].get<double>();
   opts.names = spec.names;
-  opts.precision = args.precision;
-  if (args.lr_set && !(args.lr > 0 && args.lr < 1e300))
-    throw UsageError("--lr " + CLI::detail::to_string(args.lr) + "; expected a finite value > 0");
-  if (args.precision < 10 || args.precision > 17)
-    throw UsageError("--precision " + std::to_string(args.precision) + "; expected 10 to 17 digits");
+  opts.precision = cfg["precision"].get<int>();
 
   // The derivation is for the first sample; --steps trains on all of them, in order.
   std::string text;
-  if (html) {
-    text = render_explain_html(spec.net, spec.input, spec.target, opts, args.steps, order);
+  if (format == "html") {  // the page records the updates itself (docs/explain.md, "The HTML page")
+    text = render_explain_html(spec.net, spec.input, spec.target, opts, steps, order);
   } else {
     const Explanation e = explain(spec.net, spec.input.row(0), spec.target.row(0), opts);
     TrainingSummary training;
-    if (args.steps > 0) training = explain_training(spec.net, spec.input, spec.target, opts.lr, args.steps, order);
-    text = dot ? render_explain_dot(e)
-               : render_explanation(e, args.steps > 0 ? &training : nullptr, parse_explain_format(args.format));
+    if (steps > 0) training = explain_training(spec.net, spec.input, spec.target, opts.lr, steps, order);
+    text = format == "dot" ? render_explain_dot(e)
+                           : render_explanation(e, steps > 0 ? &training : nullptr, parse_explain_format(format));
   }
-  if (args.output.empty() || args.output == "-") {
+  if (output == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
   } else {
-    write_file_atomically(args.output, {reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+    write_file_atomically(output, {reinterpret_cast<const unsigned char*>(text.data()), text.size()});
   }
   return 0;
 }
@@ -83,29 +67,18 @@ int run_explain(const ExplainArgs& args) {
 }  // namespace
 
 void register_explain(CLI::App& app, Run& run) {
-  auto args = std::make_shared<ExplainArgs>();
   CLI::App* cmd = app.add_subcommand(
       "explain", "Work out one backpropagation step by hand, as the seed does: forward pass, total error, "
                  "every chain-rule factor of every gradient, and the updated weights");
-  cmd->add_option("network", args->network_pos,
+  auto network = std::make_shared<std::string>();
+  cmd->add_option("network", *network,
                   "JSON network description (docs/network-json.md); default: the seed's 2-2-2 network");
-  cmd->add_option("--network", args->network_opt, "Same as the positional NETWORK");
-  cmd->add_option("--format", args->format,
-                  "Output: text, markdown, json, html (a self-contained page that steps through the updates) "
-                  "or dot (Graphviz)")
-      ->capture_default_str();
-  cmd->add_option("-o,--output", args->output, "Write to this file instead of standard output");
-  cmd->add_option("--lr", args->lr, "Learning rate (default: the description's, or the seed's 0.5)")
-      ->each([args](const std::string&) { args->lr_set = true; });
-  cmd->add_option("--steps", args->steps,
-                  "Also train this many online updates and report E after the first and the last")
-      ->capture_default_str();
-  cmd->add_option("--update-order", args->order,
-                  "simultaneous (textbook) or layerwise (gives the seed's 'after 1 / 10,000' numbers)")
-      ->capture_default_str();
-  cmd->add_option("--precision", args->precision, "Significant digits in text and markdown (10 to 17)")
-      ->capture_default_str();
-  cmd->callback([&run, args] { run = [args] { return run_explain(*args); }; });
+  auto o = std::make_shared<std::string>();
+  cmd->add_option("-o", *o, "Same as --output");
+  auto flags = std::make_shared<ConfigFlags>(cmd, explain_schema());
+  cmd->callback([&run, flags, network, o] {
+    run = [flags, network, o] { return run_explain(flags->resolve(""), *network, *o); };
+  });
 }
 
 }  // namespace bp::cli

@@ -8,6 +8,7 @@
 
 #include "backprop/backprop.hpp"
 #include "commands.hpp"
+#include "config/rules.hpp"
 #include "data_args.hpp"
 #include "train_config.hpp"
 
@@ -16,21 +17,6 @@ namespace bp::cli {
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-Json predict_defaults() {
-  Json d;
-  d["model"] = "model.bpm";
-  d["input"] = "";
-  d["format"] = "auto";
-  d["header"] = "auto";
-  d["delimiter"] = ",";
-  d["output"] = "-";
-  d["output_format"] = "csv";
-  d["probabilities"] = false;
-  d["batch_size"] = 1024;
-  d["threads"] = 0;
-  return d;
-}
 
 // CSV fields are quoted when they hold a delimiter, a quote or a line break.
 std::string csv_field(const std::string& s) {
@@ -59,19 +45,17 @@ void class_probabilities(std::span<const float> row, std::vector<float>& p) {
 int run_predict(Json cfg) {
   const std::string input = cfg["input"].get<std::string>();
   if (input.empty()) throw UsageError("no input; give --input FILE (CSV, IDX images, NPY or FANN)");
-  const std::string fmt = cfg["output_format"].get<std::string>();
-  if (fmt != "csv" && fmt != "json") throw UsageError("--output-format '" + fmt + "'; expected csv or json");
-  const long batch = cfg["batch_size"].get<long>();
-  if (batch <= 0) throw UsageError("--batch-size " + std::to_string(batch) + "; expected a positive integer");
-  const long threads = cfg["threads"].get<long>();
-  if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + "; expected 0 (all cores) or more");
-  set_num_threads(static_cast<std::size_t>(threads));
+  probe_inputs(cfg, predict_schema());
+  probe_outputs(cfg, predict_schema());  // --output, before the model and the data are read
+  const std::string fmt = cfg["output_format"].get<std::string>();  // every value checked by predict_schema()
+  const auto batch = cfg["batch_size"].get<std::size_t>();
+  set_num_threads(cfg["threads"].get<std::size_t>());
   Model<float> m = load_model<float>(cfg["model"].get<std::string>());
   const Dataset ds = load_features(cfg, input, m.net.in(), m.info.columns);
   const Scaler scaler = to_scaler(m.info.preprocessing);
   const bool classify = !m.info.class_names.empty();
   const bool probs = cfg["probabilities"].get<bool>();
-  const std::size_t N = ds.size(), B = static_cast<std::size_t>(batch);
+  const std::size_t N = ds.size(), B = batch;
 
   std::ostringstream out;
   if (fmt == "csv") {
@@ -140,19 +124,7 @@ void register_predict(CLI::App& app, Run& run) {
   CLI::App* cmd = app.add_subcommand("predict", "Predict with a saved model; CSV or JSON to stdout or a file");
   auto config = std::make_shared<std::string>();
   cmd->add_option("-c,--config", *config, "JSON config file; flags override it");
-  std::map<std::string, std::string> help = {
-      {"model", "The model file"},
-      {"input", "Features: CSV (matched to the model's columns by header name; other columns are ignored), IDX images, NPY, or FANN data"},
-      {"format", "Input format: auto (by file name), csv, idx, npy, fann"},
-      {"header", "CSV header row: auto, yes, no"},
-      {"delimiter", "CSV delimiter: ',', ';' or tab"},
-      {"output", "Where to write the predictions; - = standard output"},
-      {"output_format", "csv or json"},
-      {"probabilities", "Classification: also write every class's probability"},
-      {"batch_size", "Samples per forward pass"},
-      {"threads", "Threads for the matrix products; 0 = all cores"},
-  };
-  auto flags = std::make_shared<ConfigFlags>(cmd, predict_defaults(), help);
+  auto flags = std::make_shared<ConfigFlags>(cmd, predict_schema());
   cmd->callback([&run, flags, config] { run = [flags, config] { return run_predict(flags->resolve(*config)); }; });
 }
 

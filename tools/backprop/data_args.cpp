@@ -34,7 +34,11 @@ char csv_delimiter(const Json& cfg) {
   throw UsageError("--delimiter '" + delim + "'; expected one character or 'tab'");
 }
 
-// A missing or unreadable file is NoInputError (exit 66) before its name or format is judged.
+const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+}  // namespace
+
 void require_readable(const std::string& path) {
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
@@ -42,6 +46,8 @@ void require_readable(const std::string& path) {
   if (std::filesystem::is_directory(st)) throw NoInputError("cannot open '" + path + "': is a directory");
   if (!std::ifstream(path, std::ios::binary)) throw NoInputError("cannot open '" + path + "': permission denied");
 }
+
+namespace {
 
 // A trained model's columns into CsvOptions: names for a file with a header, positions (the label
 // index) for one without. use_label: the label column was not given on the command line.
@@ -53,40 +59,7 @@ void match_model_columns(CsvOptions& o, const ColumnNames& model, bool use_label
   o.target_names = model.targets;
 }
 
-const std::vector<std::string> kFashionMnistClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
 }  // namespace
-
-Json data_defaults() {
-  Json d;
-  d["dataset"] = "";
-  d["train"] = "";
-  d["train_labels"] = "";
-  d["test"] = "";
-  d["test_labels"] = "";
-  d["format"] = "auto";
-  d["task"] = "auto";
-  d["label_column"] = "";
-  d["targets"] = 1;
-  d["header"] = "auto";
-  d["delimiter"] = ",";
-  return d;
-}
-
-void add_data_help(std::map<std::string, std::string>& h) {
-  h["dataset"] = "Named dataset: fashion-mnist (Debian's dataset-fashion-mnist) sets --train/--test";
-  h["train"] = "Training data: CSV, IDX images (plain or .gz), NPY features, or FANN .data";
-  h["train_labels"] = "Labels (IDX) or targets (NPY) of the training data";
-  h["test"] = "Test data, evaluated after training";
-  h["test_labels"] = "Labels (IDX) or targets (NPY) of the test data";
-  h["format"] = "Data format: auto (by file name), csv, idx, npy, fann";
-  h["task"] = "auto (regression for real-valued labels or a regression loss, else classification), classification or regression";
-  h["label_column"] = "CSV label column: a header name or a 0-based index (negative from the end); default last";
-  h["targets"] = "Regression: number of target columns (the last ones) or outputs";
-  h["header"] = "CSV header row: auto, yes, no";
-  h["delimiter"] = "CSV delimiter: ',', ';' or tab";
-}
 
 void resolve_dataset_shortcut(Json& cfg) {
   const std::string name = cfg["dataset"].get<std::string>();

@@ -14,9 +14,8 @@ namespace bp::cli {
 /// Where Debian's dataset-fashion-mnist package puts the files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
-/// The data keys every data-reading subcommand shares, with their defaults and help.
-nlohmann::ordered_json data_defaults();
-void add_data_help(std::map<std::string, std::string>& help);
+/// A missing or unreadable file is NoInputError (exit 66) before its name or format is judged.
+void require_readable(const std::string& path);
 
 /// Resolves the `dataset` shortcut: fills train/test paths for "fashion-mnist". Throws UsageError
 /// for an unknown dataset name.

@@ -7,6 +7,7 @@
 
 #include "backprop/error.hpp"
 #include "commands.hpp"
+#include "config/suggest.hpp"
 
 namespace {
 
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // An unknown flag or command: name the nearest known one (config/suggest.hpp).
+    const std::string unknown = bp::cli::unknown_argument_message(app, argc, argv);
+    if (!unknown.empty()) return fail(bp::ExitCode::kUsage, unknown.c_str());
     std::string msg = e.what();
     msg += " (run 'backprop --help' for usage)";
     return fail(bp::ExitCode::kUsage, msg.c_str());

@@ -133,7 +133,7 @@ NetworkShape network_from_data(Json& cfg, const Dataset& train,
   NetworkShape shape;
   try {
     shape = shape_from_data(train, req);
-  } catch (const ShapeError& e) {
+  } catch (const DataShapeError& e) {
     fail_on(fail, e.key, e.detail);
   }
   cfg["layers"] = shape.sizes;

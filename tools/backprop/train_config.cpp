@@ -1,24 +1,15 @@
-// Config resolution: defaults, then a JSON file, then flags; every value type-checked by key.
+// Config resolution: defaults, then a JSON file, then flags; every value checked by its key.
 #include "train_config.hpp"
-
-#include <fstream>
-#include <sstream>
 
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
+#include "config/suggest.hpp"
 
 namespace bp::cli {
 
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-std::string flag_of(const std::string& key) {
-  std::string f = "--" + key;
-  for (auto& c : f)
-    if (c == '_') c = '-';
-  return f;
-}
 
 std::string type_name(const Json& v) {
   if (v.is_null()) return "null";
@@ -30,124 +21,58 @@ std::string type_name(const Json& v) {
   return "an object";
 }
 
-// Keys whose value is "auto" or a list of layer sizes (at least `min` of them).
-bool is_sizes_key(const std::string& key) { return key == "layers" || key == "hidden"; }
-std::size_t min_sizes(const std::string& key) { return key == "layers" ? 2 : 1; }
-
-// Keys whose value is "auto" or a whole number.
-bool is_count_key(const std::string& key) { return key == "epochs"; }
-
-bool is_size_list(const Json& v) {
-  if (!v.is_array()) return false;
-  for (const auto& e : v)
-    if (!e.is_number_unsigned() && !e.is_number_integer()) return false;
-  return true;
+std::string refusal_text(const Refusal& r, const std::string& got) {
+  return "expected " + r.expected + ", got " + got + (r.hint.empty() ? "" : "; " + r.hint);
 }
 
-// Whether `v` may replace the default `d` (same JSON kind; integers accepted for numbers; null
-// and numbers interchangeable for optional numbers whose default is null; arrays of integers).
-bool compatible(const Json& d, const Json& v) {
-  if (d.is_null()) return v.is_null() || v.is_number() || v.is_string();
-  if (d.is_boolean()) return v.is_boolean();
-  if (d.is_number_integer() || d.is_number_unsigned()) return v.is_number_integer() || v.is_number_unsigned();
-  if (d.is_number()) return v.is_number();
-  if (d.is_string()) return v.is_string() || v.is_number();  // "128" or 128 for batch_size
-  if (d.is_array()) return is_size_list(v);
-  return false;
+std::vector<std::string> names_of(const Schema& schema) {
+  std::vector<std::string> v;
+  for (const Key& k : schema) v.push_back(k.name);
+  return v;
 }
 
-// Parses a flag's text into the JSON kind of its default.
-Json parse_flag(const std::string& key, const Json& d, const std::string& text) {
-  auto bad = [&](const char* expected) -> Json {
-    throw UsageError(flag_of(key) + " '" + text + "': expected " + expected);
-  };
-  if (d.is_boolean()) {
-    if (text == "true" || text == "1" || text.empty()) return true;
-    if (text == "false" || text == "0") return false;
-    return bad("true or false");
+// The default as --help shows it.
+std::string shown_default(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (!value.is_array()) return value.is_null() ? "" : value.dump();
+  std::string s;
+  for (const auto& e : value) s += (s.empty() ? "" : ",") + e.dump();
+  return s;
+}
+
+// The placeholder --help shows after a flag.
+const char* placeholder(Type t) {
+  switch (t) {
+    case Type::kBool: return "[BOOL]";
+    case Type::kInt: return "INT";
+    case Type::kNumber: return "NUMBER";
+    case Type::kChoice: return "NAME";
+    case Type::kInput:
+    case Type::kOutput: return "FILE";
+    case Type::kSizes: return "SIZES";
+    case Type::kBatch: return "N|full";
+    case Type::kEvery: return "N|Nsteps";
+    case Type::kColumn: return "NAME|INDEX";
+    case Type::kChar: return "CHAR";
   }
-  if (d.is_array()) return parse_sizes(text, flag_of(key));
-  if (is_sizes_key(key)) return text == "auto" ? Json("auto") : Json(parse_sizes(text, flag_of(key), min_sizes(key)));
-  if (is_count_key(key) && text == "auto") return "auto";
-  if (d.is_null()) {  // an optional number: an integer when it reads as one
-    std::size_t pos = 0;
-    try {
-      const unsigned long long u = std::stoull(text, &pos);
-      if (pos == text.size() && !text.empty() && text[0] != '-') return u;
-    } catch (const std::exception&) {
-    }
-  }
-  if (d.is_number_integer() || d.is_number_unsigned() || is_count_key(key)) {
-    std::size_t pos = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(text, &pos);
-    } catch (const std::exception&) {
-      pos = std::string::npos;
-    }
-    if (pos != text.size()) return bad("an integer");
-    return v;
-  }
-  if (d.is_number() || d.is_null()) {
-    std::size_t pos = 0;
-    double v = 0;
-    try {
-      v = std::stod(text, &pos);
-    } catch (const std::exception&) {
-      pos = std::string::npos;
-    }
-    if (pos != text.size()) return bad("a number");
-    return v;
-  }
-  return text;
+  return "TEXT";
 }
 
 }  // namespace
 
-std::vector<std::size_t> parse_sizes(const std::string& text, const std::string& flag, std::size_t min_count) {
-  std::vector<std::size_t> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    std::size_t pos = 0;
-    unsigned long long v = 0;
-    try {
-      v = std::stoull(item, &pos);
-    } catch (const std::exception&) {
-      pos = std::string::npos;
-    }
-    if (pos != item.size() || item.empty() || item[0] == '-')
-      throw UsageError(flag + ": '" + item + "' is not a layer size; expected positive integers, e.g. 784,256,10");
-    if (v == 0) throw UsageError(flag + ": layer size 0; every layer needs at least one unit");
-    out.push_back(static_cast<std::size_t>(v));
-  }
-  if (out.size() < min_count)
-    throw UsageError(flag + " '" + text + "': expected " +
-                     (min_count == 2 ? "at least two sizes (inputs and outputs), e.g. 784,256,10"
-                                     : "at least one size, e.g. 64,32"));
-  return out;
-}
-
-ConfigFlags::ConfigFlags(CLI::App* cmd, Json defaults, const std::map<std::string, std::string>& help)
-    : defaults_(std::move(defaults)) {
-  for (const auto& [key, value] : defaults_.items()) {
-    std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
-    if (value.is_array()) {
-      shown.clear();
-      for (const auto& e : value) shown += (shown.empty() ? "" : ",") + e.dump();
-    }
-    const auto h = help.find(key);
-    std::string desc = h == help.end() ? key : h->second;
-    if (!shown.empty() && shown != "null") desc += " [default: " + shown + "]";
+ConfigFlags::ConfigFlags(CLI::App* cmd, const Schema& schema) : schema_(schema) {
+  for (const Key& key : schema_) {
+    std::string desc = key.help;
+    const std::string shown = shown_default(key.value);
+    if (!shown.empty()) desc += " [default: " + shown + "]";
     auto* opt = cmd->add_option_function<std::string>(
-        flag_of(key), [this, k = key](const std::string& text) { given_[k] = text; }, desc);
-    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag wins
-    if (value.is_boolean()) opt->expected(0, 1)->default_str("");
-    options_[key] = opt;
+        key.flag(), [this, k = key.name](const std::string& text) { given_[k] = text; }, desc);
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->type_name(placeholder(key.type));  // a later flag wins
+    if (key.type == Type::kBool) opt->expected(0, 1)->default_str("");
   }
 }
 
-void merge_config_text(const std::string& text, const std::string& name, const Json& defaults, Json& cfg,
+void merge_config_text(const std::string& text, const std::string& name, const Schema& schema, Json& cfg,
                        std::set<std::string>& file_keys) {
   Json file;
   try {
@@ -164,15 +89,16 @@ void merge_config_text(const std::string& text, const std::string& name, const J
                       ": not valid JSON (" + why + ")");
   }
   if (!file.is_object()) throw ConfigError(name + ": expected a JSON object, found " + type_name(file));
-  for (const auto& [key, value] : file.items()) {
-    if (!defaults.contains(key)) throw ConfigError(name + ": unknown key '" + key + "' (see --print-config)");
-    if (is_count_key(key)) {
-      if (!value.is_number_integer() && !value.is_number_unsigned() && value != "auto")
-        throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected an integer or \"auto\"");
-    } else if (!compatible(defaults[key], value) && !(is_sizes_key(key) && is_size_list(value))) {
-      throw ConfigError(name + ": key '" + key + "' is " + type_name(value) + ", expected " +
-                        type_name(defaults[key]));
+  for (auto& [key, value] : file.items()) {
+    const Key* k = find_key(schema, key);
+    if (!k) {
+      const std::string near = nearest(key, names_of(schema));
+      throw ConfigError(name + ": unknown key '" + key + "'" +
+                        (near.empty() ? "" : "; did you mean '" + near + "'?") + " (see --print-config)");
     }
+    const std::string got = value.dump();
+    if (const auto r = check_value(*k, value))
+      throw ConfigError(name + ": key '" + key + "': " + refusal_text(*r, got));
   }
   for (auto& [key, value] : file.items()) {  // every key checked: now apply them all
     cfg[key] = std::move(value);
@@ -181,14 +107,22 @@ void merge_config_text(const std::string& text, const std::string& name, const J
 }
 
 Json ConfigFlags::resolve(const std::string& config_path) const {
-  Json cfg = defaults_;
+  Json cfg = defaults_of(schema_);
   file_keys_.clear();
-  if (!config_path.empty()) merge_config_text(read_file(config_path), config_path, defaults_, cfg, file_keys_);
+  config_path_ = config_path;
+  if (!config_path.empty()) merge_config_text(read_file(config_path), config_path, schema_, cfg, file_keys_);
   for (const auto& [key, text] : given_) {
-    cfg[key] = parse_flag(key, defaults_[key], text);
+    const Key& k = *find_key(schema_, key);
+    if (const auto r = parse_flag_text(k, text, cfg[key])) throw UsageError(k.flag() + ": " + refusal_text(*r, "'" + text + "'"));
     file_keys_.erase(key);
   }
   return cfg;
+}
+
+void ConfigFlags::fail(const std::string& key, const std::string& what) const {
+  if (from_file(key)) throw ConfigError(config_path_ + ": key '" + key + "': " + what);
+  const Key* k = find_key(schema_, key);
+  throw UsageError((k ? k->flag() : "--" + key) + ": " + what);
 }
 
 }  // namespace bp::cli

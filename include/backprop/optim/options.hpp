@@ -18,7 +18,7 @@ struct OptimizerOptions {
   /// "irprop+", "lbfgs".
   std::string name = "sgd";
   /// Learning rate (> 0, finite). Defaults: adam/adamw 1e-3, rmsprop/adagrad/rprop/irprop+ 1e-2,
-  /// adadelta 1, lbfgs 1; sgd has none (required, as in PyTorch 1.13).
+  /// adadelta 1, lbfgs 1; sgd 1e-2 (Keras's default: PyTorch 1.13 has none and requires it).
   /// Rprop: the initial step size Delta_0 of every weight.
   std::optional<double> lr;
   /// L2 penalty wd/2 |w|^2 added as wd * w to the gradient (>= 0). Decoupled for adamw
@@ -63,9 +63,10 @@ struct OptimizerOptions {
   std::size_t history_size = 100;        ///< stored (s, y) pairs (> 0); preallocated
   std::string line_search_fn;            ///< "" (fixed step lr) or "strong_wolfe"
 
-  /// Throws UsageError naming the field, the bad value and what is expected.
+  /// Throws UsageError naming the field as spelt here ("optimizer option lr = -0.1; expected a
+  /// finite value > 0"), the bad value and what is expected.
   void validate() const;
-  /// lr, or this optimizer's default. Throws UsageError for sgd without lr.
+  /// lr, or this optimizer's default.
   double lr_or_default() const;
   double weight_decay_or_default() const;
   double eps_or_default() const;

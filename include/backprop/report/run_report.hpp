@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "backprop/layer.hpp"
 #include "backprop/metrics.hpp"
 #include "backprop/network.hpp"
 #include "backprop/report/metrics_log.hpp"
@@ -50,20 +53,24 @@ void set_classification(RunReport& r, const ClassificationMetrics<T>& m, const s
   r.confusion = m.confusion();
 }
 
-/// The layers as a text table: one line per layer (inputs -> outputs, activation, parameters),
-/// then the loss and the total.
+/// The layers as a text table: one line per layer (kind, inputs -> outputs, activation), then
+/// the loss and the number of parameters.
 template <class T>
 std::string network_summary(const Network<T>& net) {
-  std::string s = "layer  in -> out   activation   parameters\n";
-  std::size_t l = 0;
-  for (const auto& d : net.layers()) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%5zu  %zu -> %zu   %-11s  %zu\n", ++l, d.in(), d.out(),
-                  std::string(activation_name(d.activation())).c_str(), d.in() * d.out() + d.out());
+  std::string s = "layer  kind        in -> out   activation\n";
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    const Layer<T>& d = net.layer(l);
+    const nlohmann::ordered_json cfg = d.config();
+    const std::string act = cfg.contains("activation") && cfg["activation"].is_string()
+                                ? cfg["activation"].template get<std::string>()
+                                : std::string();
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%5zu  %-10s  %zu -> %zu   %s\n", l + 1, std::string(d.kind()).c_str(),
+                  d.in_shape().size(), d.out_shape().size(), act.c_str());
     s += buf;
   }
   return s + "loss " + std::string(loss_name(net.loss())) + ", " + std::to_string(net.parameter_count()) +
-         " parameters in all\n";
+         " parameters\n";
 }
 
 std::string render_run_report(const RunReport& r);
