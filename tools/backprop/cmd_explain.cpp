@@ -8,6 +8,7 @@
 #include "backprop/backprop.hpp"
 #include "backprop/explain_page.hpp"
 #include "commands.hpp"
+#include "config/rules.hpp"
 #include "train_config.hpp"
 
 namespace bp::cli {
@@ -25,6 +26,7 @@ int run_explain(const nlohmann::ordered_json& cfg, const std::string& positional
     throw UsageError("two network files given ('" + positional + "' and --network '" + option + "'); give one");
   const std::string format = cfg["format"].get<std::string>();  // checked by the schema
   const std::string output = o.empty() ? cfg["output"].get<std::string>() : o;
+  probe_outputs(cfg, explain_schema());  // --output, before any work
   if (!o.empty() && o != "-") probe_output(o, "-o file");
   const UpdateOrder order = parse_order(cfg["update_order"].get<std::string>());
   const std::string file = positional.empty() ? option : positional;
