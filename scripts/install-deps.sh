@@ -7,7 +7,11 @@ pkgs=(build-essential cmake g++ pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
       dataset-fashion-mnist python3 python3-numpy
-      clang libclang-rt-14-dev)  # the libFuzzer targets under fuzz/ (Debian 12's clang 14)
+      clang libclang-rt-14-dev   # the libFuzzer targets under fuzz/ (Debian 12's clang 14)
+      graphviz chromium fonts-dejavu-core)  # the picture tests: dot, and a headless browser
+# node and npm drive chromium in tests/browser/; a node installed some other way is kept.
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch libfann-dev hyperfine python3-sklearn)
 fi
@@ -21,4 +25,12 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# tests/browser's packages (puppeteer-core, pinned by package-lock.json), in that directory only:
+# no global install, and no browser download (--ignore-scripts; the tests use Debian's chromium).
+browser_dir="$(dirname "$0")/../tests/browser"
+if [[ ! -f "$browser_dir/node_modules/puppeteer-core/package.json" ]]; then
+  echo "install-deps: npm ci in tests/browser" >&2
+  (cd "$browser_dir" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
 fi

@@ -15,6 +15,7 @@ namespace {
 
 using explain_detail::fmt;
 using explain_detail::par;
+using explain_detail::activation_expr;
 
 const char* order_name(UpdateOrder o) {
   return o == UpdateOrder::kLayerwise ? "layerwise" : "simultaneous";
@@ -77,6 +78,22 @@ std::string layer_shape(const Explanation& e) {
   return s;
 }
 
+}  // namespace
+
+std::string explain_detail::activation_expr(Activation act, double alpha, const std::string& z, bool md, int p) {
+  const std::string name(activation_name(act));
+  switch (act) {
+    case Activation::kIdentity: return z;
+    case Activation::kSigmoid: return md ? "\\frac{1}{1 + e^{-" + z + "}}" : "1 / (1 + exp(-" + z + "))";
+    case Activation::kTanh: return md ? "\\tanh(" + z + ")" : "tanh(" + z + ")";
+    case Activation::kRelu: return md ? "\\max(" + z + ", 0)" : "max(" + z + ", 0)";
+    case Activation::kSoftplus: return md ? "\\ln(1 + e^{" + z + "})" : "log(1 + exp(" + z + "))";
+    default: return (md ? "\\mathrm{" + name + "}(" : name + "(") + z + ", alpha = " + fmt(alpha, p) + ")";
+  }
+}
+
+namespace {
+
 void render_forward(Style& st, const Explanation& e) {
   st.heading("Forward pass");
   for (const auto& lf : e.forward) {
@@ -107,18 +124,7 @@ void render_forward(Style& st, const Explanation& e) {
         f_names = st.md ? "\\frac{e^{" + zs_names[j] + "}}{" + den_n + "}" : "exp(" + zs_names[j] + ") / (" + den_n + ")";
         f_nums = st.md ? "\\frac{e^{" + zs_vals[j] + "}}{" + den_v + "}" : "exp(" + zs_vals[j] + ") / (" + den_v + ")";
       } else {
-        const std::string name(activation_name(lf.activation));
-        const auto apply = [&](const std::string& z) {
-          switch (lf.activation) {
-            case Activation::kIdentity: return z;
-            case Activation::kSigmoid: return st.md ? "\\frac{1}{1 + e^{-" + z + "}}" : "1 / (1 + exp(-" + z + "))";
-            case Activation::kTanh: return st.md ? "\\tanh(" + z + ")" : "tanh(" + z + ")";
-            case Activation::kRelu: return st.md ? "\\max(" + z + ", 0)" : "max(" + z + ", 0)";
-            case Activation::kSoftplus: return st.md ? "\\ln(1 + e^{" + z + "})" : "log(1 + exp(" + z + "))";
-            default:
-              return (st.md ? "\\mathrm{" + name + "}(" : name + "(") + z + ", alpha = " + fmt(lf.alpha, st.p) + ")";
-          }
-        };
+        const auto apply = [&](const std::string& z) { return activation_expr(lf.activation, lf.alpha, z, st.md, st.p); };
         f_names = apply(st.sym(n.z.sym));
         f_nums = apply(par(n.z.value, st.p));
       }

@@ -16,6 +16,7 @@
 #include "backprop/dropout.hpp"
 #include "backprop/error.hpp"
 #include "backprop/explain.hpp"
+#include "backprop/explain_page.hpp"
 #include "backprop/fit.hpp"
 #include "backprop/flatten.hpp"
 #include "backprop/gradcheck.hpp"

@@ -71,6 +71,7 @@ set(bv_rows
   [=[train^clip_value^inf^-1]=]
   # train: outputs (exit 73 before any data is read)
   [=[train^metrics_log^/nonexistent/dir/log.csv^5^73^cannot create --metrics-log file '/nonexistent/dir/log\.csv': the directory '/nonexistent/dir' does not exist]=]
+  [=[train^report^/nonexistent/dir/r.html^7^73^cannot create --report file '/nonexistent/dir/r\.html': the directory '/nonexistent/dir' does not exist]=]
   [=[train^output^/nonexistent/dir/m.bpm^""^73^cannot create --output file '/nonexistent/dir/m\.bpm': the directory '/nonexistent/dir' does not exist]=]
   [=[train^checkpoint^@OUT@^false^73^cannot create --checkpoint file '.*': it is a directory]=]
   [=[train^checkpoint_every^3weeks^0]=]
@@ -108,6 +109,7 @@ set(bv_rows
   [=[explain^steps^-1^-]=]
   [=[explain^update_order^random^-]=]
   [=[explain^precision^5^-]=]
+  [=[explain^output^/nonexistent/dir/page.html^-^73^cannot create --output file '/nonexistent/dir/page\.html': the directory '/nonexistent/dir' does not exist]=]
   # gradcheck (flags only)
   [=[gradcheck^layers^4,0,3^-]=]
   [=[gradcheck^activation^sigmoidd^-]=]

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "backprop/backprop.hpp"
+#include "backprop/report/run_report.hpp"
 #include "commands.hpp"
 #include "config/rules.hpp"
 #include "data_args.hpp"
@@ -60,6 +61,28 @@ std::string arch_of(const Network<float>& net) {
   return s;
 }
 
+// The evaluation part of a run report, from the numbers printed (`out`) and the model.
+void write_html_report(const std::string& path, const Json& out, const Model<float>& m, const std::string& data,
+                       const std::vector<std::string>& class_names) {
+  RunReport r;
+  r.title = "Evaluation: " + out["model"].get<std::string>() + " on " + data;
+  r.config_json = m.info.config_json.empty() ? "" : Json::parse(m.info.config_json).dump(2);
+  r.network_summary = network_summary(m.net);
+  r.test_what = data + ", " + std::to_string(out["samples"].get<std::size_t>()) + " samples";
+  for (const char* k : {"loss", "accuracy", "macro_precision", "macro_recall", "macro_f1", "mse", "mae", "r2"})
+    if (out.contains(k)) r.test_metrics.emplace_back(k, out[k].get<double>());
+  if (!class_names.empty()) {
+    r.class_names = class_names;
+    for (const auto& c : out["classes"])
+      r.classes.push_back({c["name"].get<std::string>(), c["precision"].get<double>(), c["recall"].get<double>(),
+                           c["f1"].get<double>(), c["support"].get<std::uint64_t>()});
+    for (const auto& row : out["confusion"])
+      for (const auto& v : row) r.confusion.push_back(v.get<std::uint64_t>());
+  }
+  const std::string html = render_run_report(r);
+  write_file_atomically(path, {reinterpret_cast<const unsigned char*>(html.data()), html.size()});
+}
+
 int run_evaluate(Json cfg) {
   resolve_dataset_shortcut(cfg);
   const std::string model_path = cfg["model"].get<std::string>();
@@ -67,7 +90,13 @@ int run_evaluate(Json cfg) {
   if (data.empty()) throw UsageError("no data to evaluate; give --test FILE (and --test-labels) or --dataset");
   probe_inputs(cfg, evaluate_schema());
   set_num_threads(cfg["threads"].get<std::size_t>());  // every value checked by evaluate_schema()
-  const std::string report = cfg["report"].get<std::string>();
+  // --report text|json prints that; --report FILE.html also writes the HTML report there.
+  std::string report = cfg["report"].get<std::string>();
+  std::string html_path;
+  if (report.ends_with(".html")) {
+    html_path = std::exchange(report, "text");
+    probe_output(html_path, "--report file");
+  }
   const auto batch = cfg["batch_size"].get<std::size_t>();
   Model<float> m = load_model<float>(model_path);
   const bool classify = !m.info.class_names.empty();
@@ -117,6 +146,7 @@ int run_evaluate(Json cfg) {
                      {"mse", rm.mse(o)}, {"mae", rm.mae(o)}, {"r2", rm.r2(o)}});
     out["outputs"] = per;
   }
+  if (!html_path.empty()) write_html_report(html_path, out, m, data, classify ? ds.class_names() : std::vector<std::string>{});
   if (report == "json") {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "backprop/backprop.hpp"
+#include "backprop/report/run_report.hpp"
 #include "backprop/checkpoint.hpp"
 #include "backprop/data/dataset.hpp"
 #include "backprop/optim/options.hpp"
@@ -57,7 +58,7 @@ void set_threads(const Json& v) { set_num_threads(v.is_null() ? 0 : v.get<std::s
 bool is_process_key(const std::string& k) { return k == "verbose" || k == "threads"; }
 // Keys that name outputs and the test set: taken from the checkpoint unless given, never compared.
 bool is_output_key(const std::string& k) {
-  return k == "output" || k == "metrics_log" || k == "checkpoint" || k == "checkpoint_every" || k == "test" ||
+  return k == "output" || k == "metrics_log" || k == "report" || k == "checkpoint" || k == "checkpoint_every" || k == "test" ||
          k == "test_labels";
 }
 std::string shown(const Json& v) { return v.is_string() ? "'" + v.get<std::string>() + "'" : v.dump(); }
@@ -250,6 +251,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
 
   // Outputs (probed above, before the data was read).
   const std::string out_path = get<std::string>(cfg, "output");
+  const std::string report_path = get<std::string>(cfg, "report");
   const std::string log_path = get<std::string>(cfg, "metrics_log");
   std::ofstream csv;
   if (!log_path.empty()) {
@@ -348,20 +350,35 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
                  r.stopped_early ? (" (early stop; weights of epoch " + std::to_string(r.best_epoch) + ")").c_str() : "");
   }
   // The test set, when there is one.
+  RunReport report;
+  report.title = "Training run: " + get<std::string>(cfg, "train");
+  report.config_json = cfg.dump(2);
+  report.network_summary = network_summary(net);
+  report.history = metrics_log_from_history(r.epochs);
   const std::string test = get<std::string>(cfg, "test");
   if (!test.empty()) {
     Dataset test_set = load_like_training(cfg, test, get<std::string>(cfg, "test_labels"), train_set);
     if (shape.single_binary_output) test_set.use_single_binary_target();
+    report.test_what = test + ", " + std::to_string(test_set.size()) + " samples";
     if (test_set.is_classification()) {
       ClassificationMetrics<T> cm(test_set.classes());
       const double tl = evaluate<T>(net, test_set, scaler, 1024, &cm, nullptr);
       std::printf("test: loss %.4f, accuracy %.4f (%zu samples)\n", tl, cm.accuracy(), test_set.size());
+      report.test_metrics = {{"loss", tl}, {"accuracy", cm.accuracy()}, {"macro precision", cm.macro_precision()},
+                             {"macro recall", cm.macro_recall()}, {"macro F1", cm.macro_f1()}};
+      set_classification(report, cm, test_set.class_names());
     } else {
       RegressionMetrics<T> rm(test_set.target_width());
       const double tl = evaluate<T>(net, test_set, scaler, 1024, nullptr, &rm);
       std::printf("test: loss %.6g, mse %.6g, mae %.6g, r2 %.4f (%zu samples)\n", tl, rm.mse(), rm.mae(), rm.r2(),
                   test_set.size());
+      report.test_metrics = {{"loss", tl}, {"mse", rm.mse()}, {"mae", rm.mae()}, {"r2", rm.r2()}};
     }
+  }
+  if (!report_path.empty()) {
+    const std::string html = render_run_report(report);
+    write_file_atomically(report_path, {reinterpret_cast<const unsigned char*>(html.data()), html.size()});
+    std::printf("report written to %s\n", report_path.c_str());
   }
   std::printf("model saved to %s\n", out_path.c_str());
   return 0;

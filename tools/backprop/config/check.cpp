@@ -36,7 +36,7 @@ bool int_in_range(const Key& k, const Json& v) {
 
 bool is_choice(const Key& k, const std::string& s) {
   for (const auto& v : k.values)
-    if (v == s) return true;
+    if (v == s || (v == "FILE.html" && s.size() > 5 && s.ends_with(".html"))) return true;
   for (const auto& v : k.aliases)
     if (v == s) return true;
   return false;

@@ -39,9 +39,9 @@ void check_schedule(const nlohmann::ordered_json& cfg, const ConfigFlags& flags)
 }
 
 void check_distinct_outputs(const nlohmann::ordered_json& cfg, const ConfigFlags& flags) {
-  const char* keys[] = {"output", "checkpoint", "metrics_log"};
-  for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t j = i + 1; j < 3; ++j) {
+  const char* keys[] = {"output", "checkpoint", "metrics_log", "report"};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = i + 1; j < 4; ++j) {
       const std::string a = cfg[keys[i]].get<std::string>(), b = cfg[keys[j]].get<std::string>();
       if (!a.empty() && a == b)
         flags.fail(keys[j], "'" + b + "' is also " + find_key(flags.schema(), keys[i])->flag() +

@@ -199,6 +199,8 @@ Schema make_train_schema() {
       number("clip_norm", 0.0, Range::kNonNegative, "Clip gradients to this total L2 norm; 0 = off"),
       number("clip_value", 0.0, Range::kNonNegative, "Clip every gradient entry to [-v, v]; 0 = off"),
       output("metrics_log", "", false, "CSV file with one row per epoch"),
+      output("report", "", false,
+             "HTML report of the run: configuration, network, curves per epoch, test metrics, confusion matrix"),
       output("output", "model.bpm", true, "Where to save the trained model"),
       output("checkpoint", "", false, "Checkpoint file, written atomically during training (resume with --resume FILE)"),
       special("checkpoint_every", Type::kEvery, "1",
@@ -215,7 +217,8 @@ Schema make_evaluate_schema() {
       input("model", "model.bpm", "The model file to evaluate"),
       integer("batch_size", 1024, 1, kNoMax, "Samples per forward pass"),
       integer("top_k", 5, 1, kNoMax, "k of the top-k accuracy"),
-      choice("report", "text", {"text", "json"}, "Output: text or json"),
+      choice("report", "text", {"text", "json", "FILE.html"},
+             "Output: text or json; FILE.html also writes an HTML report (metrics, confusion matrix) there"),
       integer("threads", 0, 0, kMaxThreads, "Threads for the matrix products; 0 = all cores"),
   };
   s.insert(s.end(), t.begin(), t.end());
@@ -240,7 +243,10 @@ Schema make_predict_schema() {
 Schema make_explain_schema() {
   return {
       input("network", "", "Same as the positional NETWORK"),
-      choice("format", "text", {"text", "markdown", "json"}, "Output: text, markdown or json", {"md"}),
+      choice("format", "text", {"text", "markdown", "json", "html", "dot"},
+             "Output: text, markdown, json, html (a self-contained page that steps through the updates) or dot "
+             "(Graphviz)", {"md"}),
+      output("output", "-", true, "Write to this file (-o FILE); - = standard output"),
       number("lr", nullptr, Range::kPositive, "Learning rate (default: the description's, or the seed's 0.5)"),
       integer("steps", 0, 0, kNoMax, "Also train this many online updates and report E after the first and the last"),
       choice("update_order", "simultaneous", {"simultaneous", "layerwise"},

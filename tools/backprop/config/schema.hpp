@@ -25,7 +25,8 @@ enum class Type {
   kBool,     ///< true or false (a flag alone means true)
   kInt,      ///< an integer in [min, max]
   kNumber,   ///< a finite number in `range`
-  kChoice,   ///< one of `values` (or of `aliases`, accepted but not listed)
+  kChoice,   ///< one of `values` (or of `aliases`, accepted but not listed); the value "FILE.html"
+             ///< stands for any path ending in .html (evaluate --report)
   kInput,    ///< an input file path ("" = none): it must exist and be readable
   kOutput,   ///< a path written by the command ("" = none unless min is 1; "-" = standard output)
   kSizes,    ///< layer sizes: a list of at least `min` positive integers, or one of `values`
