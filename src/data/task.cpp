@@ -45,11 +45,9 @@ Dataset labels_to_regression(const Dataset& data) {
   }
   // The label column is now the one target: its name names the prediction (predict's header).
   ColumnNames cols = data.columns();
-  if (!cols.features.empty() && !cols.label.empty()) {  // as a CSV read with --task regression records it
-    cols.targets = {cols.label};
-    cols.label.clear();
-    cols.label_index = -1;
-  }
+  if (!cols.features.empty() && !cols.label.empty()) cols.targets = {cols.label};
+  cols.label.clear();  // as a CSV read with --task regression records it: targets, no label
+  cols.label_index = -1;
   out.set_columns(std::move(cols));
   return out;
 }
