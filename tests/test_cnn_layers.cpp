@@ -88,6 +88,16 @@ void expect_gradients(Layer<double>& layer, Matrix<double> x, bool training = fa
   }
 }
 
+// One thread for the finite-difference loops: thousands of tiny forwards, each of which would
+// otherwise wake the pool (slow on a busy host); the thread count does not change the results.
+struct OneThread {
+  std::size_t saved = num_threads();
+  OneThread() { set_num_threads(1); }
+  ~OneThread() { set_num_threads(saved); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+};
+
 template <class T>
 void fill_random(Layer<T>& layer, std::uint64_t seed) {
   for (Param<T>* p : layer.params()) {
@@ -199,6 +209,7 @@ TEST(BatchNormLayers, TrainingUsesTheBatchAndUpdatesTheRunningStatistics) {
 // Gradient checks at awkward shapes
 
 TEST(Conv2DLayer, GradientCheckAtAwkwardShapes) {
+  const OneThread one_thread;
   struct Case {
     const char* config;
     Shape in;
@@ -220,6 +231,7 @@ TEST(Conv2DLayer, GradientCheckAtAwkwardShapes) {
 }
 
 TEST(PoolLayers, GradientCheckAtAwkwardShapes) {
+  const OneThread one_thread;
   struct Case {
     const char* kind;
     const char* config;
@@ -244,6 +256,7 @@ TEST(PoolLayers, GradientCheckAtAwkwardShapes) {
 }
 
 TEST(BatchNormLayers, GradientCheckInTrainingAndEvaluationMode) {
+  const OneThread one_thread;
   struct Case {
     const char* kind;
     Shape in;
@@ -298,6 +311,7 @@ void init_cnn(Network<T>& net, std::uint64_t seed) {
 }
 
 TEST(SmallCnn, GradientsMatchFiniteDifferences) {
+  const OneThread one_thread;
   Network<double> net = small_cnn<double>(Shape{2, 5, 7}, 3, 3);
   init_cnn(net, 11);
   for (Param<double>* p : net.params())  // non-zero biases too
