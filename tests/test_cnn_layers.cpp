@@ -453,6 +453,11 @@ TEST(CnnLayers, OneAndTwoThreadsGiveTheSameBitsForATrainingStep) {
     EXPECT_NE(nets[0].params()[k]->value, base.params()[k]->value) << base.params()[k]->name();
   }
   EXPECT_EQ(nets[0].input_grad(), nets[1].input_grad());
+  // The network names the buffers after the layer, as it names the Params.
+  EXPECT_EQ(nets[0].layer(1).name(), "batchnorm2d_1");
+  EXPECT_EQ(base.params()[2]->name(), "batchnorm2d_1.gamma");
+  EXPECT_EQ(const_cast<Layer<float>&>(nets[0].layer(1)).buffers()[1]->name(),
+            "batchnorm2d_1.running_var");
   const auto& bn0 = *nets[0].layer(1).as<BatchNorm2D<float>>();
   const auto& bn1 = *nets[1].layer(1).as<BatchNorm2D<float>>();
   EXPECT_EQ(const_cast<BatchNorm2D<float>&>(bn0).running_var().value,
