@@ -40,7 +40,9 @@ void Layer<T>::check_input(const Matrix<T>& x) const {
 template <class T>
 void Layer<T>::set_name(std::string name) {
   name_ = std::move(name);
-  for (Param<T>* p : params()) {
+  std::vector<Param<T>*> named = params();  // and the buffers: "batchnorm2d_1.running_mean"
+  for (Param<T>* b : buffers()) named.push_back(b);
+  for (Param<T>* p : named) {
     const std::size_t dot = p->name_.rfind('.');
     p->name_ = name_ + (dot == std::string::npos ? "." + p->name_ : p->name_.substr(dot));
   }

@@ -7,10 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/activation_layer.hpp"
+#include "backprop/batchnorm.hpp"
+#include "backprop/conv2d.hpp"
 #include "backprop/dense.hpp"
 #include "backprop/dropout.hpp"
 #include "backprop/error.hpp"
 #include "backprop/flatten.hpp"
+#include "backprop/pool2d.hpp"
 
 namespace bp {
 
@@ -28,6 +31,11 @@ constexpr Factory<T> kFactories[] = {
     {"dropout", &Dropout<T>::from_config},
     {"flatten", &Flatten<T>::from_config},
     {"activation", &ActivationLayer<T>::from_config},
+    {"conv2d", &Conv2D<T>::from_config},
+    {"maxpool2d", &MaxPool2D<T>::from_config},
+    {"avgpool2d", &AvgPool2D<T>::from_config},
+    {"batchnorm1d", &BatchNorm1D<T>::from_config},
+    {"batchnorm2d", &BatchNorm2D<T>::from_config},
 };
 
 }  // namespace

@@ -342,7 +342,8 @@ TEST(LayerRegistry, BadConfigsGetOneLineNamingTheLayerAndTheField) {
     return std::string("no error");
   };
   EXPECT_EQ(message("conv", "{}", Shape::flat(2)),
-            "layer 3: unknown kind 'conv'; expected one of: dense, dropout, flatten, activation");
+            "layer 3: unknown kind 'conv'; expected one of: dense, dropout, flatten, activation, "
+            "conv2d, maxpool2d, avgpool2d, batchnorm1d, batchnorm2d");
   EXPECT_EQ(message("dense", R"({"out": 0})", Shape::flat(2)),
             "layer 3 (dense): field 'out' is 0; expected an integer >= 1");
   EXPECT_EQ(message("dense", R"({"out": 2, "units": 3})", Shape::flat(2)),

@@ -121,7 +121,7 @@ class Layer {
  private:
   template <class U>
   friend class Network;
-  /// Names the layer and renames its Params "<name>.<their own suffix>".
+  /// Names the layer and renames its Params and buffers "<name>.<their own suffix>".
   void set_name(std::string name);
   std::string name_;
 };
