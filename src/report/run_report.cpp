@@ -11,20 +11,6 @@ namespace bp {
 
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 std::string num(double v, const char* f = "%.6g") {
   if (std::isnan(v)) return "";
   char buf[40];
@@ -42,7 +28,7 @@ std::string history_section(const MetricsLog& h) {
                   render_svg_charts(metrics_log_charts(h), 760, false) + "</div>\n";
   o += "<details><summary>The numbers (" + std::to_string(h.rows.size()) +
        " epochs)</summary><div class=\"scroll\"><table id=\"history\"><tr>";
-  for (const auto& c : h.columns) o += "<th>" + esc(c) + (c == "seconds" ? " (s)" : "") + "</th>";
+  for (const auto& c : h.columns) o += "<th>" + xml_escape(c) + (c == "seconds" ? " (s)" : "") + "</th>";
   o += "</tr>\n";
   for (const auto& row : h.rows) {
     o += "<tr>";
@@ -59,18 +45,18 @@ std::string confusion_section(const RunReport& r) {
                   "predicted class. A cell's shade is its share of the row (that class's recall on the "
                   "diagonal).</p>\n<div class=\"scroll\"><table id=\"confusion\" class=\"heat\"><tr><th>true \\ "
                   "predicted</th>";
-  for (const auto& n : r.class_names) o += "<th class=\"col\">" + esc(n) + "</th>";
+  for (const auto& n : r.class_names) o += "<th class=\"col\">" + xml_escape(n) + "</th>";
   o += "</tr>\n";
   for (std::size_t t = 0; t < C; ++t) {
     std::uint64_t total = 0;
     for (std::size_t p = 0; p < C; ++p) total += r.confusion[t * C + p];
-    o += "<tr><th>" + esc(r.class_names[t]) + "</th>";
+    o += "<tr><th>" + xml_escape(r.class_names[t]) + "</th>";
     for (std::size_t p = 0; p < C; ++p) {
       const std::uint64_t n = r.confusion[t * C + p];
       const double share = total ? static_cast<double>(n) / static_cast<double>(total) : 0;
       o += "<td class=\"n\" style=\"background:rgba(8,119,189," + num(share, "%.3f") + ");color:" +
-           (share > 0.5 ? "#fff" : "#1d2328") + "\" title=\"true " + esc(r.class_names[t]) + ", predicted " +
-           esc(r.class_names[p]) + ": " + std::to_string(n) + "\" data-value=\"" + std::to_string(n) + "\">" +
+           (share > 0.5 ? "#fff" : "#1d2328") + "\" title=\"true " + xml_escape(r.class_names[t]) + ", predicted " +
+           xml_escape(r.class_names[p]) + ": " + std::to_string(n) + "\" data-value=\"" + std::to_string(n) + "\">" +
            std::to_string(n) + "</td>";
     }
     o += "</tr>\n";
@@ -78,7 +64,7 @@ std::string confusion_section(const RunReport& r) {
   o += "</table></div>\n<h2>Per class</h2><div class=\"scroll\"><table id=\"per-class\"><tr><th>class</th>"
        "<th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n";
   for (const auto& c : r.classes)
-    o += "<tr><th>" + esc(c.name) + "</th>" + cell(c.precision, "%.4f") + cell(c.recall, "%.4f") + cell(c.f1, "%.4f") +
+    o += "<tr><th>" + xml_escape(c.name) + "</th>" + cell(c.precision, "%.4f") + cell(c.recall, "%.4f") + cell(c.f1, "%.4f") +
          "<td class=\"n\">" + std::to_string(c.support) + "</td></tr>\n";
   return o + "</table></div></section>\n";
 }
@@ -100,21 +86,21 @@ std::string render_run_report(const RunReport& r) {
   std::string o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-                  "<title>" + esc(r.title) + "</title><style>" + kStyle + "</style></head><body>\n<header><h1>" +
-                  esc(r.title) + "</h1></header><main>\n";
+                  "<title>" + xml_escape(r.title) + "</title><style>" + kStyle + "</style></head><body>\n<header><h1>" +
+                  xml_escape(r.title) + "</h1></header><main>\n";
   if (!r.network_summary.empty())
-    o += "<section><h2>Network</h2><pre id=\"network\">" + esc(r.network_summary) + "</pre></section>\n";
+    o += "<section><h2>Network</h2><pre id=\"network\">" + xml_escape(r.network_summary) + "</pre></section>\n";
   if (!r.test_metrics.empty()) {
-    o += "<section><h2>Test metrics" + (r.test_what.empty() ? "" : ": " + esc(r.test_what)) +
+    o += "<section><h2>Test metrics" + (r.test_what.empty() ? "" : ": " + xml_escape(r.test_what)) +
          "</h2><table id=\"test-metrics\">";
     for (const auto& [name, v] : r.test_metrics)
-      o += "<tr><th>" + esc(name) + "</th>" + cell(v, "%.6g") + "</tr>\n";
+      o += "<tr><th>" + xml_escape(name) + "</th>" + cell(v, "%.6g") + "</tr>\n";
     o += "</table></section>\n";
   }
   if (!r.class_names.empty()) o += confusion_section(r);
   if (!r.history.rows.empty()) o += history_section(r.history);
   if (!r.config_json.empty())
-    o += "<section><h2>Configuration (resolved)</h2><pre id=\"config\" class=\"box\">" + esc(r.config_json) +
+    o += "<section><h2>Configuration (resolved)</h2><pre id=\"config\" class=\"box\">" + xml_escape(r.config_json) +
          "</pre></section>\n";
   return o + "</main></body></html>\n";
 }

@@ -9,6 +9,20 @@
 
 namespace bp {
 
+std::string xml_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
 namespace {
 
 constexpr int kChartHeight = 270, kLeft = 78, kRight = 18, kTop = 40, kBottom = 50;
@@ -26,20 +40,6 @@ std::string num(double v) {
   return num(v, "%.17g");
 }
 std::string px(double v) { return num(v, "%.2f"); }
-
-std::string xml_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
 
 // Ticks at 1, 2 or 5 times a power of ten, about five over [lo, hi]; widens [lo, hi] to them.
 std::vector<double> nice_ticks(double& lo, double& hi) {

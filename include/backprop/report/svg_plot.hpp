@@ -27,6 +27,9 @@ struct PlotChart {
 
 /// The charts stacked in one SVG element `width` pixels wide. standalone: with the XML prolog, for
 /// a .svg file; otherwise for inlining in HTML.
+/// s with & < > " written as XML entities: text and attribute values in SVG and HTML.
+std::string xml_escape(const std::string& s);
+
 std::string render_svg_charts(const std::vector<PlotChart>& charts, int width, bool standalone);
 
 /// The charts of a metrics log: loss (train, validation), accuracy (train, validation) when the
