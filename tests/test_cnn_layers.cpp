@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/backprop.hpp"
+#include "testing/finite_diff.hpp"
 
 namespace bp {
 namespace {
@@ -43,20 +44,8 @@ Matrix<double> distinct_matrix(std::size_t rows, std::size_t cols, std::uint64_t
   return m;
 }
 
-double rel_err(double a, double b) {
-  return std::abs(a - b) / std::max({1e-6, std::abs(a), std::abs(b)});
-}
-
-// dL/dv by the 4-point stencil, restoring v (as tests/test_layers.cpp).
-double numeric(const std::function<double()>& loss, double& v, double h = 1e-3) {
-  const double saved = v;
-  v = saved + 2 * h; const double p2 = loss();
-  v = saved + h;     const double p1 = loss();
-  v = saved - h;     const double m1 = loss();
-  v = saved - 2 * h; const double m2 = loss();
-  v = saved;
-  return (-p2 + 8 * p1 - 8 * m1 + m2) / (12 * h);
-}
+using testing::numeric;
+using testing::rel_err;
 
 // backward of `layer` at x against finite differences of L = sum(y * g), g random: every input
 // and every trainable parameter entry, relative error < 1e-6 (floor 1e-6).

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/backprop.hpp"
+#include "testing/finite_diff.hpp"
 
 namespace bp {
 namespace {
@@ -33,20 +34,8 @@ Matrix<double> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t s
   return m;
 }
 
-double rel_err(double a, double b) {
-  return std::abs(a - b) / std::max({1e-6, std::abs(a), std::abs(b)});
-}
-
-// dL/dv of L() by the 4-point stencil (error O(h^4): ~1e-12 at h = 1e-3), restoring v.
-double numeric(const std::function<double()>& loss, double& v, double h = 1e-3) {
-  const double saved = v;
-  v = saved + 2 * h; const double p2 = loss();
-  v = saved + h;     const double p1 = loss();
-  v = saved - h;     const double m1 = loss();
-  v = saved - 2 * h; const double m2 = loss();
-  v = saved;
-  return (-p2 + 8 * p1 - 8 * m1 + m2) / (12 * h);
-}
+using testing::numeric;
+using testing::rel_err;
 
 // Checks backward of `layer` at x against finite differences of L = sum(y * g), g random: every
 // input and every trainable parameter entry, relative error < 1e-6 (floor 1e-6, as gradcheck.hpp
