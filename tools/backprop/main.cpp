@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   bp::cli::register_evaluate(app, run);
   bp::cli::register_predict(app, run);
   bp::cli::register_errata(app, run);
+  bp::cli::register_summary(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
