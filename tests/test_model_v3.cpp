@@ -133,7 +133,7 @@ TEST(ModelV3, ConfigThatIsNotJsonIsReportedWithItsOffset) {
   const std::string bad = edit_str(s, config + R"(,"alpha":0.125,"train_weights":true,"train_bias":true})",
                                    config + ",");
   EXPECT_EQ(error_of(bad), "bad.bpm: " + offset_of(bad, config) +
-                               "layer 2 (dense): config is not valid JSON (at byte 39 of it)");
+                               "layer 2 (dense): config is not valid JSON (at byte 38 of it)");
 }
 
 TEST(ModelV3, MakeLayerErrorsAreReportedWithTheRecordsOffset) {
@@ -153,7 +153,10 @@ TEST(ModelV3, MakeLayerErrorsAreReportedWithTheRecordsOffset) {
 // A config that asks for far more values than its stored params declare is refused before the
 // layer allocates them.
 TEST(ModelV3, AConfigLargerThanItsStoredParamsIsRefusedBeforeAllocating) {
-  const std::string bad = edit_str(good(), R"({"units":3,)", R"({"units":16777216,)");
+  const std::string config = every_kind<float>().layer(4).config().dump();
+  std::string huge = config;
+  huge.replace(huge.find(R"("units":3)"), 9, R"("units":16777216)");
+  const std::string bad = edit_str(good(), config, huge);
   const std::string e = error_of(bad);
   EXPECT_NE(e.find("layer 5 (dense): dense.w would be 16777216x4, more values than the 15 the file declares"),
             std::string::npos)
