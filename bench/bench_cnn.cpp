@@ -46,8 +46,8 @@ bp::Network<float> cnn() {
   relu(net);
   add(net, "maxpool2d", R"({"kernel": 2})");
   add(net, "flatten", "{}");
-  add(net, "dense", R"({"out": 128, "activation": "relu"})");
-  add(net, "dense", R"({"out": 10, "activation": "softmax"})");
+  add(net, "dense", R"({"units": 128, "activation": "relu"})");
+  add(net, "dense", R"({"units": 10, "activation": "softmax"})");
   net.set_loss(bp::Loss::kSoftmaxCrossEntropy);
   std::mt19937_64 rng(1);  // He-uniform weights: timing does not depend on their values
   for (bp::Param<float>* p : net.params()) {

@@ -47,18 +47,42 @@ def u16(n):
     return struct.pack("<H", n)
 
 
-def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=2, corrupt_crc=False, scale=2.0,
-          features=(), label="", label_index=-1, targets=()):
-    """A model file (docs/file-formats.md); layers: [(in, out, activation)]. Version 2 on: with the
-    column names (features, label, label_index, targets)."""
+def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, version=3, corrupt_crc=False, scale=2.0,
+          features=(), label="", label_index=-1, targets=(), records=None, input_shape=None):
+    """A model file (docs/file-formats.md); layers: [(in, out, activation)] of dense layers. Version 2
+    on: with the column names (features, label, label_index, targets). Version 3 on: layer records,
+    by default the dense layers', or `records` [(kind, config JSON, in shape, [(name, rows, cols)])]
+    after `input_shape`."""
     def s(t):
         t = t.encode()
         return struct.pack("<I", len(t)) + t
-    body = s(loss) + struct.pack("<I", len(layers))
-    for i, o, act in layers:
-        body += struct.pack("<QQ", i, o) + s(act) + struct.pack("<dd", -1.0, 0.0) + bytes([1, 1])
+    fmt = "<f" if scalar == 4 else "<d"
+    k = 0
+
+    def values(n):
+        nonlocal k
+        out = b""
+        for _ in range(n):
+            out += struct.pack(fmt, ((k * 37) % 17 - 8) / 10.0)
+            k += 1
+        return out
+    n_in = layers[0][0] if layers else (input_shape[0] * input_shape[1] * input_shape[2])
+    if version >= 3:
+        if records is None:
+            records = [("dense", json.dumps({"units": o, "activation": act}, separators=(",", ":")), (i, 1, 1),
+                        [(f"dense_{n + 1}.w", o, i), (f"dense_{n + 1}.b", 1, o)])
+                       for n, (i, o, act) in enumerate(layers)]
+            input_shape = (layers[0][0], 1, 1)
+        body = s(loss) + struct.pack("<QQQ", *input_shape) + struct.pack("<I", len(records))
+        for kind, config, shape, params in records:
+            body += s(kind) + s(config) + struct.pack("<QQQ", *shape) + struct.pack("<I", len(params))
+            body += b"".join(s(name) + struct.pack("<QQ", r, c) for name, r, c in params)
+            body += struct.pack("<I", 0) + b"".join(values(r * c) for _, r, c in params)
+    else:
+        body = s(loss) + struct.pack("<I", len(layers))
+        for i, o, act in layers:
+            body += struct.pack("<QQ", i, o) + s(act) + struct.pack("<dd", -1.0, 0.0) + bytes([1, 1])
     body += s(pre)
-    n_in = layers[0][0]
     if pre == "none":
         body += struct.pack("<Q", 0)
     else:
@@ -70,15 +94,22 @@ def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, vers
         body += struct.pack("<I", len(features)) + b"".join(s(n) for n in features)
         body += s(label) + struct.pack("<q", label_index)
         body += struct.pack("<I", len(targets)) + b"".join(s(n) for n in targets)
-    fmt = "<f" if scalar == 4 else "<d"
-    k = 0
-    for i, o, _ in layers:
-        for _ in range((i + 1) * o):
-            body += struct.pack(fmt, ((k * 37) % 17 - 8) / 10.0)
-            k += 1
+    if version < 3:
+        for i, o, _ in layers:
+            body += values((i + 1) * o)
     head = b"BPMODEL\0" + struct.pack("<IIQ", version, scalar, len(body))
     crc = zlib.crc32(head + body) ^ (1 if corrupt_crc else 0)
     return head + body + struct.pack("<I", crc)
+
+
+# A version-3 model of every layer kind: flatten 2x2x1 -> 4, dense 4->3, dropout, activation, dense 3->2.
+EVERY_KIND = [
+    ("flatten", "{}", (2, 2, 1), []),
+    ("dense", '{"units":3,"activation":"relu"}', (4, 1, 1), [("dense_1.w", 3, 4), ("dense_1.b", 1, 3)]),
+    ("dropout", '{"p":0.25}', (3, 1, 1), []),
+    ("activation", '{"activation":"tanh"}', (3, 1, 1), []),
+    ("dense", '{"units":2}', (3, 1, 1), [("dense_2.w", 2, 3), ("dense_2.b", 1, 2)]),
+]
 
 
 def seeds():
@@ -147,7 +178,10 @@ def seeds():
         # fuzz_model's first finding: a negative preprocessing scale was accepted at load
         "negative-scale.bpm": fix + model([(2, 1, "identity")], loss="mse", pre="standard", scale=-2.0),
         "version1.bpm": fix + model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"], version=1),
-        "version3.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", version=3),
+        "version2.bpm": fix + model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"], features=["x", "y"],
+                                    version=2),
+        "every-kind.bpm": fix + model([], loss="mse", records=EVERY_KIND, input_shape=(2, 2, 1)),
+        "version4.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", version=4),
         "crc.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", corrupt_crc=True),
         "truncated.bpm": raw + m[:-9], "gz.bpm": raw + gz(m),
     }
@@ -230,10 +264,15 @@ def checkpoints_from_cli(backprop):
 
 
 def main():
+    d = os.path.join(ROOT, "checkpoint")
     if len(sys.argv) > 1:
         CHECKPOINTS.update(checkpoints_from_cli(sys.argv[1]))
+        # Seeds of older versions (v2-*.bpc: written before version 3) are kept as they are.
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if name.startswith("v2-") and name.endswith(".bpc"):
+                with open(os.path.join(d, name), "rb") as f:
+                    CHECKPOINTS[name] = f.read()
     else:
-        d = os.path.join(ROOT, "checkpoint")
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
             if name.endswith(".bpc"):
                 with open(os.path.join(d, name), "rb") as f:

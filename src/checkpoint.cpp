@@ -1,7 +1,7 @@
 // Checkpoint reader and writer. Layout (little-endian), see docs/file-formats.md:
 //   "BPCKPT\0\0" | u32 version | u32 scalar bytes (4 or 8) | u64 body size | body | u32 crc32
-// (the frame, checked by io::check_frame in file_frame.hpp; version 2 = version 1's layout with an
-// embedded model of version 2 or later)
+// (the frame, checked by io::check_frame in file_frame.hpp; versions 2 and 3 = version 1's layout
+// with an embedded model of version 2 or later, 3 or later)
 // body: u64 M | M bytes: a complete model file (BPMODEL, its own CRC) |
 //       2 x fingerprint (u64 samples, u64 features, u64 targets, u32 crc): train, validation |
 //       state: u64 epoch, u64 batch, u64 steps, f64 loss_sum, u64 correct, u64 seen, f64 seconds,
@@ -171,7 +171,7 @@ Checkpoint<T> checkpoint_from_bytes(const std::string& bytes, const std::string&
                     (sizeof(T) == 4 ? "float (4)" : "double (8)") + ": resume with --precision " +
                     (scalar == 4 ? "float" : "double"));
   const std::size_t body_end = f.body_end;
-  // Versions 1 and 2 have the same layout; 2 embeds a model file of version 2 or later.
+  // Versions 1 to 3 have the same layout; 2 and 3 embed a model file of version 2, 3 or later.
   Reader b(bytes, f.body_begin, body_end, name);
   Checkpoint<T> ck;
   std::size_t at = b.pos();

@@ -46,13 +46,13 @@ Dense<T>::Dense(DenseOptions opts)
 
 template <class T>
 std::unique_ptr<Layer<T>> Dense<T>::from_config(const nlohmann::ordered_json& config, Shape in) {
-  layer_config::check_keys(config, {"out", "activation", "alpha", "train_weights", "train_bias"});
+  layer_config::check_keys(config, {"units", "activation", "alpha", "train_weights", "train_bias"});
   if (!in.is_flat())
     throw ShapeError("input is " + to_string(in) + "; a dense layer needs a flat input (add a "
                      "flatten layer before it)");
   DenseOptions o;
   o.in = in.size();
-  o.out = layer_config::get_size(config, "out");
+  o.out = layer_config::get_size(config, "units");
   o.activation = parse_activation(layer_config::get_string(config, "activation", "identity"));
   o.alpha = layer_config::get_number(config, "alpha", -1.0);
   o.train_weights = layer_config::get_bool(config, "train_weights", true);
@@ -62,7 +62,7 @@ std::unique_ptr<Layer<T>> Dense<T>::from_config(const nlohmann::ordered_json& co
 
 template <class T>
 nlohmann::ordered_json Dense<T>::config() const {
-  return {{"out", opts_.out},
+  return {{"units", opts_.out},
           {"activation", std::string(activation_name(opts_.activation))},
           {"alpha", opts_.alpha},
           {"train_weights", w_.trainable},

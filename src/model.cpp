@@ -1,10 +1,15 @@
 // Model file reader and writer. Layout (all little-endian), see docs/file-formats.md:
 //   "BPMODEL\0" | u32 version | u32 scalar bytes (4 or 8) | u64 body size | body | u32 crc32
-// body: str loss | u32 L | L x (u64 in, u64 out, str activation, f64 alpha, f64 dropout,
-//       u8 train_weights, u8 train_bias) | str pre.kind | u64 P | P x f64 offset | P x f64 scale |
-//       u32 C | C x str class | u64 seed | str config |
-//       [version 2 on: u32 F | F x str feature | str label | i64 label index | u32 K | K x str target] |
-//       L x (w (out*in) then b (out), as scalar)
+// body (version 3): str loss | shape input | u32 L | L x layer | preprocessing | classes | seed |
+//       str config | columns
+//   layer = str kind | str config JSON | shape in | u32 P | P x tensor header | u32 B |
+//           B x tensor header | the P params' then the B buffers' values, as scalar, row-major
+//   shape = u64 c, u64 h, u64 w; tensor header = str name, u64 rows, u64 cols
+// body (versions 1, 2): str loss | u32 L | L x (u64 in, u64 out, str activation, f64 alpha,
+//       f64 dropout, u8 train_weights, u8 train_bias) | preprocessing | classes | seed | str config |
+//       [version 2: columns] | L x (w (out*in) then b (out), as scalar)
+// preprocessing = str pre.kind | u64 P | P x f64 offset | P x f64 scale; classes = u32 C | C x str;
+// columns = u32 F | F x str feature | str label | i64 label index | u32 K | K x str target
 // str = u32 length + bytes. The CRC-32 (zlib) covers everything before it. The frame (magic,
 // version, scalar size, body size, CRC) is checked by io::check_frame (file_frame.hpp).
 #include "backprop/model.hpp"
@@ -17,8 +22,11 @@
 #include <type_traits>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "backprop/atomic_file.hpp"
 #include "backprop/error.hpp"
+#include "backprop/layer_registry.hpp"
 #include "byte_io.hpp"
 #include "file_frame.hpp"
 
@@ -86,33 +94,41 @@ void read_values(Reader& r, M& m, std::size_t layer, const char* what) {
   }
 }
 
-// Format version 1 stores dense layers only, each with the p of the dropout layer after it (0
-// when there is none): the networks Network(std::vector<DenseOptions>) builds.
-template <class T>
-struct DenseRecord {
-  const Dense<T>* dense;
-  double dropout;
-};
+void put_shape(Writer& w, Shape s) {
+  for (std::size_t d : {s.c, s.h, s.w}) w.put(static_cast<std::uint64_t>(d));
+}
 
+// u32 count, then each tensor's header: str name, u64 rows, u64 cols.
 template <class T>
-std::vector<DenseRecord<T>> dense_records(const Network<T>& net) {
-  std::vector<DenseRecord<T>> records;
-  bool after_dense = false;
-  for (std::size_t l = 0; l < net.depth(); ++l) {
-    const Layer<T>& layer = net.layer(l);
-    const auto* drop = layer.template as<Dropout<T>>();
-    if (const auto* d = layer.template as<Dense<T>>()) {
-      records.push_back({d, 0.0});
-    } else if (drop && after_dense) {
-      records.back().dropout = drop->p();
-    } else {
-      throw UsageError("model: format version 1 stores dense layers, each maybe followed by one "
-                       "dropout layer; layer " + std::to_string(l + 1) + " (" + layer.name() +
-                       ") is " + std::string(layer.kind()));
-    }
-    after_dense = !drop;
+void put_headers(Writer& w, const std::vector<Param<T>*>& tensors) {
+  w.put(static_cast<std::uint32_t>(tensors.size()));
+  for (const Param<T>* t : tensors) {
+    w.put_str(t->name());
+    w.put(static_cast<std::uint64_t>(t->rows()));
+    w.put(static_cast<std::uint64_t>(t->cols()));
   }
-  return records;
+}
+
+// Version 3's network: loss, input shape, then per layer its kind, config, input shape, its
+// params' and buffers' headers, and their values.
+template <class T>
+void put_network(Writer& body, const Network<T>& net) {
+  body.put_str(std::string(loss_name(net.loss())));
+  put_shape(body, net.in_shape());
+  body.put(static_cast<std::uint32_t>(net.depth()));
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    // params() and buffers() are non-const virtuals: read here, never changed.
+    auto& layer = const_cast<Layer<T>&>(net.layer(l));
+    body.put_str(std::string(layer.kind()));
+    body.put_str(layer.config().dump());
+    put_shape(body, layer.in_shape());
+    const std::vector<Param<T>*> params = layer.params(), buffers = layer.buffers();
+    put_headers(body, params);
+    put_headers(body, buffers);
+    for (const auto* list : {&params, &buffers})
+      for (const Param<T>* t : *list)
+        for (T v : t->value) body.put(v);
+  }
 }
 
 }  // namespace
@@ -152,19 +168,9 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   for (const auto& f : cols.features) check_name(f, "feature name");
   for (const auto& t : cols.targets) check_name(t, "target name");
   check_name(cols.label, "label column name");
-  const auto records = dense_records(net);
+  if (net.depth() == 0) throw UsageError("model: the network has no layers");
   Writer body;
-  body.put_str(std::string(loss_name(net.loss())));
-  body.put(static_cast<std::uint32_t>(records.size()));
-  for (const auto& [l, dropout] : records) {
-    body.put(static_cast<std::uint64_t>(l->in()));
-    body.put(static_cast<std::uint64_t>(l->out()));
-    body.put_str(std::string(activation_name(l->activation())));
-    body.put(l->options().alpha);
-    body.put(dropout);
-    body.put(static_cast<std::uint8_t>(l->weights().trainable));
-    body.put(static_cast<std::uint8_t>(l->bias().trainable));
-  }
+  put_network(body, net);
   body.put_str(pre.kind);
   body.put(static_cast<std::uint64_t>(pre.offset.size()));
   for (double v : pre.offset) body.put(v);
@@ -179,12 +185,8 @@ std::vector<unsigned char> model_to_bytes(const Network<T>& net, const ModelInfo
   body.put(static_cast<std::int64_t>(cols.label_index));
   body.put(static_cast<std::uint32_t>(cols.targets.size()));
   for (const auto& t : cols.targets) body.put_str(t);
-  for (const auto& r : records) {
-    for (T v : r.dense->weights().value) body.put(v);
-    for (T v : r.dense->bias().value) body.put(v);
-  }
   Writer file;
-  file.out.insert(file.out.end(), kMagic, kMagic + 8);
+  file.out.assign(kMagic, kMagic + 8);
   file.put(kModelFormatVersion);
   file.put(static_cast<std::uint32_t>(sizeof(T)));
   file.put(static_cast<std::uint64_t>(body.out.size()));
@@ -328,6 +330,147 @@ void read_columns(Reader& b, const Network<T>& net, ModelInfo& info) {
     b.fail("target names in a classification model (it has class names)", at + 8);
 }
 
+// Version 3: a shape whose every dimension is in 1..kMaxWidth and whose size is too.
+Shape get_shape(Reader& b, const std::string& what) {
+  const std::size_t at = b.pos();
+  std::uint64_t d[3];
+  for (auto& v : d) v = b.get<std::uint64_t>(what.c_str());
+  const bool ok = d[0] >= 1 && d[1] >= 1 && d[2] >= 1 && d[0] <= kMaxWidth && d[1] <= kMaxWidth &&
+                  d[2] <= kMaxWidth && d[0] * d[1] <= kMaxWidth && d[0] * d[1] * d[2] <= kMaxWidth;
+  if (!ok)
+    b.fail(what + " is " + std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" + std::to_string(d[2]) +
+               "; expected dimensions >= 1 and at most " + std::to_string(kMaxWidth) + " values",
+           at);
+  return {static_cast<std::size_t>(d[0]), static_cast<std::size_t>(d[1]), static_cast<std::size_t>(d[2])};
+}
+
+struct TensorHeader {
+  std::string name;
+  std::size_t rows = 0, cols = 0;
+  std::size_t at = 0;  // where the header starts
+};
+
+// Version 3: u32 count and the tensor headers of one layer. `values` (what the bytes left can
+// hold) decreases by each tensor's size, which must fit in it.
+std::vector<TensorHeader> get_headers(Reader& b, const std::string& where, const char* what,
+                                      std::uint64_t& values) {
+  std::size_t at = b.pos();
+  const auto n = b.get<std::uint32_t>("tensor count");
+  if (n > b.left() / 20)  // a header takes at least 20 bytes
+    b.fail(where + ": " + std::to_string(n) + " " + what + ", more than the " + std::to_string(b.left()) +
+               " bytes left can describe",
+           at);
+  std::vector<TensorHeader> headers(n);
+  for (TensorHeader& h : headers) {
+    h.at = b.pos();
+    h.name = get_name(b, where + " " + what + " name");
+    const auto rows = b.get<std::uint64_t>("tensor rows");
+    const auto cols = b.get<std::uint64_t>("tensor columns");
+    if (rows != 0 && cols > values / rows)
+      b.fail(where + ": " + h.name + " is " + std::to_string(rows) + "x" + std::to_string(cols) +
+                 ", more values than the bytes left hold",
+             h.at);
+    values -= rows * cols;
+    h.rows = static_cast<std::size_t>(rows);
+    h.cols = static_cast<std::size_t>(cols);
+  }
+  return headers;
+}
+
+// Version 3: the values of tensors whose headers were checked against the layer's own.
+template <class T>
+void read_tensors(Reader& b, std::uint32_t scalar, const std::vector<TensorHeader>& headers,
+                  const std::vector<Param<T>*>& tensors, const std::string& where, const char* what) {
+  if (headers.size() != tensors.size())
+    b.fail(where + ": " + std::to_string(headers.size()) + " " + what + " stored, the layer has " +
+               std::to_string(tensors.size()),
+           headers.empty() ? b.pos() : headers.front().at);
+  for (std::size_t k = 0; k < headers.size(); ++k) {
+    const TensorHeader& h = headers[k];
+    Param<T>& t = *tensors[k];
+    if (h.name != t.name() || h.rows != t.rows() || h.cols != t.cols())
+      b.fail(where + ": stored " + h.name + " " + std::to_string(h.rows) + "x" + std::to_string(h.cols) +
+                 "; expected " + t.name() + " " + std::to_string(t.rows()) + "x" + std::to_string(t.cols()),
+             h.at);
+  }
+  for (Param<T>* t : tensors) {
+    for (std::size_t k = 0; k < t->size(); ++k) {
+      const std::size_t at = b.pos();
+      const double v = scalar == 4 ? double(b.get<float>("tensor values")) : b.get<double>("tensor values");
+      t->value[k] = static_cast<T>(v);
+      if (!std::isfinite(v) || !std::isfinite(t->value[k]))
+        b.fail(where + ": " + t->name() + "[" + std::to_string(k) + "] is " + shortest(v) +
+                   (std::isfinite(v) ? ", beyond the range of float" : "") + "; expected a finite value",
+               at);
+    }
+  }
+}
+
+// Version 3: one layer record, made by make_layer from its kind and config for the input shape
+// `in` and added to net, then its values.
+template <class T>
+void read_layer(Reader& b, std::uint32_t scalar, std::size_t index, Shape in, Network<T>& net) {
+  const std::size_t at = b.pos();
+  const std::string kind = get_name(b, "layer " + std::to_string(index) + " kind");
+  const std::string where = "layer " + std::to_string(index) + " (" + kind + ")";
+  const std::size_t config_at = b.pos();
+  const std::string text = b.get_str("layer config");
+  nlohmann::ordered_json config;
+  try {
+    config = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    const auto* pe = dynamic_cast<const nlohmann::json::parse_error*>(&e);
+    b.fail(where + ": config is not valid JSON" +
+               (pe ? " (at byte " + std::to_string(pe->byte) + " of it)" : std::string()),
+           config_at);
+  }
+  const std::size_t shape_at = b.pos();
+  const Shape stored = get_shape(b, where + " input shape");
+  if (stored != in)
+    b.fail(where + ": input shape " + to_string(stored) + "; expected " + to_string(in) +
+               (index == 1 ? " (the network's input)" : " (the previous layer's output)"),
+           shape_at);
+  std::uint64_t values = b.left() / scalar;
+  const auto params = get_headers(b, where, "params", values);
+  const auto buffers = get_headers(b, where, "buffers", values);
+  std::uint64_t declared = 0;
+  for (const auto* list : {&params, &buffers})
+    for (const TensorHeader& h : *list) declared += h.rows * h.cols;
+  try {
+    const ParamBudget budget(static_cast<std::size_t>(declared));  // the layer allocates no more
+    net.add(make_layer<T>(kind, config, in, index));
+  } catch (const UsageError& e) {
+    b.fail(e.what(), at);
+  }
+  Layer<T>& layer = net.layer(net.depth() - 1);
+  read_tensors(b, scalar, params, layer.params(), where, "params");
+  read_tensors(b, scalar, buffers, layer.buffers(), where, "buffers");
+}
+
+// Version 3: loss, input shape and the layers with their values.
+template <class T>
+void read_layers(Reader& b, std::uint32_t scalar, Network<T>& net) {
+  std::size_t at = b.pos();
+  const std::string loss = b.get_str("loss name");
+  try {
+    net.set_loss(parse_loss(loss));
+  } catch (const UsageError& e) {
+    b.fail(e.what(), at);
+  }
+  Shape in = get_shape(b, "network input shape");
+  at = b.pos();
+  const auto L = b.get<std::uint32_t>("layer count");
+  if (L == 0 || L > kMaxLayers)
+    b.fail("layer count " + std::to_string(L) + "; expected 1.." + std::to_string(kMaxLayers), at);
+  for (std::uint32_t l = 0; l < L; ++l) {
+    read_layer(b, scalar, l + 1, in, net);
+    in = net.layer(l).out_shape();
+  }
+  if (net.layer(L - 1).template as<Dropout<T>>())
+    b.fail("layer " + std::to_string(L) + " (the output layer) is a dropout layer; expected a layer that "
+           "computes the output", at);
+}
+
 // The weights and biases of every layer, as the stored scalar (every version).
 template <class T>
 void read_weights(Reader& b, std::uint32_t scalar, const std::vector<Dense<T>*>& dense) {
@@ -362,7 +505,9 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
   const io::Frame f = io::check_frame(bytes, name, kModelFrame);
   Reader b(bytes, f.body_begin, f.body_end, name);
   Model<T> m;
-  const DenseRecords<T> rec = read_network(b, f.scalar, m.net);
+  DenseRecords<T> rec;
+  if (f.version >= 3) read_layers(b, f.scalar, m.net);
+  else rec = read_network(b, f.scalar, m.net);
   read_preprocessing(b, m.net.in(), m.info.preprocessing);
   const std::size_t at = b.pos();
   const auto C = b.get<std::uint32_t>("class count");
@@ -377,8 +522,8 @@ Model<T> model_from_bytes(const std::string& bytes, const std::string& name) {
     b.fail("layer " + std::to_string(rec.dense.size()) + " (the output layer) has dropout " +
                std::to_string(rec.last_dropout) + "; expected 0",
            f.body_begin);
-  read_weights(b, f.scalar, rec.dense);
-  if (b.left() != 0) b.fail(std::to_string(b.left()) + " unexpected bytes after the weights", b.pos());
+  if (f.version < 3) read_weights(b, f.scalar, rec.dense);
+  if (b.left() != 0) b.fail(std::to_string(b.left()) + " unexpected bytes at the end of the body", b.pos());
   return m;
 }
 

@@ -201,7 +201,7 @@ TEST(Checkpoint, MalformedFilesNameTheProblemAndTheOffset) {
   put_u32(s, 8, kCheckpointFormatVersion + 1);
   // Only a version the checksum vouches for gets "upgrade"; a damaged byte is corruption.
   expect_data_error(s, "checksum mismatch: stored [0-9]+, computed [0-9]+; the file is corrupt");
-  expect_data_error(with_crc(s), "byte 8: format version 3 is newer than this backprop reads \\(2\\); upgrade");
+  expect_data_error(with_crc(s), "byte 8: format version 4 is newer than this backprop reads \\(3\\); upgrade");
   s = good;
   put_u32(s, 12, 8);
   expect_data_error(s, "checksum mismatch");

@@ -318,7 +318,7 @@ TEST(LayerRegistry, EveryLayerIsMadeAgainFromItsKindConfigAndInputShape) {
     EXPECT_EQ(made->out_shape(), layer.out_shape());
   }
   EXPECT_EQ(net.layer(1).config().dump(),
-            R"({"out":5,"activation":"leaky-relu","alpha":0.1,"train_weights":true,"train_bias":false})");
+            R"({"units":5,"activation":"leaky-relu","alpha":0.1,"train_weights":true,"train_bias":false})");
 }
 
 TEST(LayerRegistry, BadConfigsGetOneLineNamingTheLayerAndTheField) {
@@ -333,12 +333,12 @@ TEST(LayerRegistry, BadConfigsGetOneLineNamingTheLayerAndTheField) {
   EXPECT_EQ(message("conv", "{}", Shape::flat(2)),
             "layer 3: unknown kind 'conv'; expected one of: dense, dropout, flatten, activation, "
             "conv2d, maxpool2d, avgpool2d, batchnorm1d, batchnorm2d");
-  EXPECT_EQ(message("dense", R"({"out": 0})", Shape::flat(2)),
-            "layer 3 (dense): field 'out' is 0; expected an integer >= 1");
-  EXPECT_EQ(message("dense", R"({"out": 2, "units": 3})", Shape::flat(2)),
-            "layer 3 (dense): unknown field 'units'; expected one of: out, activation, alpha, "
+  EXPECT_EQ(message("dense", R"({"units": 0})", Shape::flat(2)),
+            "layer 3 (dense): field 'units' is 0; expected an integer >= 1");
+  EXPECT_EQ(message("dense", R"({"units": 2, "out": 3})", Shape::flat(2)),
+            "layer 3 (dense): unknown field 'out'; expected one of: units, activation, alpha, "
             "train_weights, train_bias");
-  EXPECT_EQ(message("dense", R"({"out": 2})", Shape{2, 3, 3}),
+  EXPECT_EQ(message("dense", R"({"units": 2})", Shape{2, 3, 3}),
             "layer 3 (dense): input is 2x3x3; a dense layer needs a flat input (add a flatten "
             "layer before it)");
   EXPECT_EQ(message("dropout", R"({"p": "half"})", Shape::flat(2)),

@@ -38,8 +38,9 @@ struct Checkpoint {
 };
 
 /// The version checkpoint_to_bytes writes; checkpoint_from_bytes reads 1 to this one.
-/// 2: the layout of 1, with an embedded model file of version 2 or later (its column names).
-inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
+/// 2: the layout of 1, with an embedded model file of version 2 or later (its column names);
+/// 3: the same, with an embedded model file of version 3 or later (any layers).
+inline constexpr std::uint32_t kCheckpointFormatVersion = 3;
 
 /// Serializes a checkpoint. Throws DivergenceError when a weight is not finite: a bad state is
 /// never written over a good checkpoint.

@@ -34,7 +34,7 @@ class Dense final : public Layer<T> {
   /// All weights and biases start at zero; set them through weights()/bias() or an initializer.
   /// Throws UsageError when opts is invalid or opts.dropout > 0.
   explicit Dense(DenseOptions opts);
-  /// make_layer's entry: config {"out", "activation", "alpha", "train_weights", "train_bias"};
+  /// make_layer's entry: config {"units", "activation", "alpha", "train_weights", "train_bias"};
   /// `in` must be flat.
   static std::unique_ptr<Layer<T>> from_config(const nlohmann::ordered_json& config, Shape in);
 

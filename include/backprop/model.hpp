@@ -45,8 +45,10 @@ struct Model {
 
 /// The version model_to_bytes writes. model_from_bytes reads every version from 1 to this one:
 /// 1: the network, preprocessing, class names, seed, configuration and weights;
-/// 2: adds the column names (ModelInfo::columns) before the weights.
-inline constexpr std::uint32_t kModelFormatVersion = 2;
+/// 2: adds the column names (ModelInfo::columns) before the weights;
+/// 3: any layers make_layer knows: each stored as its kind, its config JSON, its input shape and
+///    its params' and buffers' names, shapes and values (the network's input shape first).
+inline constexpr std::uint32_t kModelFormatVersion = 3;
 
 /// Serializes to bytes (weights stored as T). Throws UsageError when info does not fit the network
 /// (preprocessing, class-name, feature-name or target-name count).

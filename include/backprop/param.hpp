@@ -12,6 +12,37 @@ namespace bp {
 
 template <class T>
 class Param;
+
+/// A limit on how many values the Params made on this thread may hold, while one is alive: a
+/// model reader sets it to what the file declares (and has the bytes for) before it makes a layer
+/// from the file's config, so that a hostile config cannot make any layer allocate more. Params
+/// made while none is alive are not limited.
+class ParamBudget {
+ public:
+  explicit ParamBudget(std::size_t values) noexcept : saved_(left()) { left() = values; }
+  ~ParamBudget() { left() = saved_; }
+  ParamBudget(const ParamBudget&) = delete;
+  ParamBudget& operator=(const ParamBudget&) = delete;
+  /// Takes rows*cols values from the active budget, if any; throws UsageError naming the param
+  /// when they are more than it has left. Returns rows.
+  static std::size_t charge(const std::string& name, std::size_t rows, std::size_t cols) {
+    std::size_t& budget = left();
+    if (budget == kNone) return rows;
+    if (rows != 0 && cols > budget / rows)
+      throw UsageError(name + " would be " + std::to_string(rows) + "x" + std::to_string(cols) +
+                       ", more values than the " + std::to_string(budget) + " the file declares");
+    budget -= rows * cols;
+    return rows;
+  }
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  static std::size_t& left() noexcept {
+    thread_local std::size_t budget = kNone;
+    return budget;
+  }
+  std::size_t saved_;
+};
 template <class T>
 class Layer;
 
@@ -65,7 +96,8 @@ class Param {
   Param() = default;
   /// A (rows, cols) tensor of zeros, its gradient zero too.
   Param(std::string name, std::size_t rows, std::size_t cols, bool train = true)
-      : value(Matrix<T>(rows, cols)), grad(Matrix<T>(rows, cols)), trainable(train),
+      : value(Matrix<T>(ParamBudget::charge(name, rows, cols), cols)), grad(Matrix<T>(rows, cols)),
+        trainable(train),
         name_(std::move(name)) {}
   /// The given values, a zero gradient.
   Param(std::string name, Matrix<T> v, bool train = true)

@@ -88,7 +88,8 @@ try {
     check(JSON.stringify(names) === JSON.stringify(E.classes.map(c => c.name)), `${what}: class names ${names}`);
     const per = await page.$$eval("#per-class tr", rows => rows.slice(1).map(r => [...r.querySelectorAll("td")].slice(0, 3).map(td => Number(td.getAttribute("data-value")))));
     check(JSON.stringify(per) === JSON.stringify(E.classes.map(c => [c.precision, c.recall, c.f1])), `${what}: per-class precision, recall, F1 equal evaluate's`);
-    check(await page.$eval("#network", e => e.textContent.includes("2 -> 8")), `${what}: the network summary`);
+    // 2 inputs into a dense layer of 8: 2*8 weights + 8 biases = 24 values.
+    check(await page.$eval("#network", e => /Input shape: 2\n/.test(e.textContent) && /\(dense\)\s+8\s+24\n/.test(e.textContent)), `${what}: the network summary`);
     check(await page.$eval("#config", e => JSON.parse(e.textContent).epochs === 40), `${what}: the resolved configuration`);
     if (hasHistory) {
       const rows = await page.$$eval("#history tr", rs => rs.slice(1).map(r => [...r.querySelectorAll("td")].map(td => td.getAttribute("data-value"))));

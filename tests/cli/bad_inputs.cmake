@@ -40,7 +40,7 @@ set(bad_rows
   [=[config_missing^66^no-such-config\.json^train|-c|@BAD@/no-such-config.json|--train|@FX@/blobs.csv]=]
   # model files
   [=[model_truncated^65^truncated\.bpm: byte 16: truncated or corrupt: expected ([0-9]+) bytes \(header, a body of [0-9]+ bytes as the header says, checksum\), found [0-9]+^evaluate|--model|@BAD@/truncated.bpm|--test|@FX@/blobs.csv]=]
-  [=[model_newer^65^newer\.bpm: byte 8: format version 3 is newer than this backprop reads \(2\). upgrade backprop^evaluate|--model|@BAD@/newer.bpm|--test|@FX@/blobs.csv]=]
+  [=[model_newer^65^newer\.bpm: byte 8: format version 4 is newer than this backprop reads \(3\). upgrade backprop^evaluate|--model|@BAD@/newer.bpm|--test|@FX@/blobs.csv]=]
   [=[model_damaged_version^65^damaged-version\.bpm: byte [0-9]+: checksum mismatch: stored [0-9]+, computed [0-9]+. the file is corrupt^predict|--model|@BAD@/damaged-version.bpm|--input|@FX@/blobs-unlabelled.csv]=]
   [=[checkpoint_damaged_scalar^65^damaged-scalar\.bpc: byte [0-9]+: checksum mismatch: stored [0-9]+, computed [0-9]+. the file is corrupt^train|--resume|@BAD@/damaged-scalar.bpc]=]
   [=[model_bad_checksum^65^bad-crc\.bpm: byte [0-9]+: checksum mismatch^predict|--model|@BAD@/bad-crc.bpm|--input|@FX@/blobs-unlabelled.csv]=]

@@ -85,7 +85,7 @@ write("array.json", b"[1, 2]")
 
 # Models
 write("truncated.bpm", model()[:-1])
-write("newer.bpm", model(version=3))
+write("newer.bpm", model(version=4))
 # A damaged version byte (254) and a damaged scalar-size byte in a checkpoint (the golden
 # version-1 checkpoint of tests/golden/ with byte 12 changed from 8 to 4): the CRC-32 no longer
 # matches, so both are reported as corrupt, not as "upgrade" or "--precision".

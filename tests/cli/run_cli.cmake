@@ -3,7 +3,7 @@
 #   cmake -DBP=<backprop> -DARGS="explain|--format|json" -DRC=0 [-DOUT=regex] [-DERR=regex]
 #         [-DONE_LINE_ERR=ON] [-DJSON_NAME=w5] [-DFILE=path-that-must-exist]
 #         [-DNO_FILE=path-that-must-not-exist] [-DFILE_MATCHES=regex-for-FILE's-content]
-#         [-DDIR_HOLDS=dir|name|...] -P run_cli.cmake
+#         [-DDIR_HOLDS=dir|name|...] [-DSAME_AS=file-stdout-must-equal] -P run_cli.cmake
 # ARGS separates arguments with '|'. JSON_NAME: stdout must be JSON whose "gradients" and
 # "updated" arrays both name that parameter.
 string(REPLACE "|" ";" args "${ARGS}")
@@ -13,6 +13,12 @@ if(NOT rc STREQUAL "${RC}")
 endif()
 if(DEFINED OUT AND NOT out MATCHES "${OUT}")
   message(FATAL_ERROR "stdout does not match '${OUT}':\n${out}")
+endif()
+if(DEFINED SAME_AS)
+  file(READ "${SAME_AS}" expected)
+  if(NOT out STREQUAL expected)
+    message(FATAL_ERROR "stdout differs from ${SAME_AS}:\n${out}")
+  endif()
 endif()
 if(DEFINED ERR AND NOT err MATCHES "${ERR}")
   message(FATAL_ERROR "stderr does not match '${ERR}':\n${err}")

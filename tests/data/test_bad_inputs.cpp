@@ -334,8 +334,8 @@ std::vector<Row> rows() {
   }
   r.push_back(one("model_gzip", "m.bpm", gzip(model_2_1()), model, kData,
                   R"(m\.bpm: byte 0: not a backprop model file: expected magic "BPMODEL\\0", found a gzip stream \(decompress it first\)$)"));
-  r.push_back(one("model_newer_version", "m.bpm", model_2_1(0.5f, "mse", 3), model, kData,
-                  R"(m\.bpm: byte 8: format version 3 is newer than this backprop reads \(2\); upgrade backprop$)"));
+  r.push_back(one("model_newer_version", "m.bpm", model_2_1(0.5f, "mse", 4), model, kData,
+                  R"(m\.bpm: byte 8: format version 4 is newer than this backprop reads \(3\); upgrade backprop$)"));
   r.push_back(one("model_version_0", "m.bpm", model_2_1(0.5f, "mse", 0), model, kData,
                   R"(m\.bpm: byte 8: format version 0 is not a valid version$)"));
   {

@@ -161,22 +161,8 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     train_set.use_single_binary_target();
     if (val_set.size() > 0) val_set.use_single_binary_target();
   }
-  const std::vector<std::size_t>& sizes = shape.sizes;
-  const Loss loss = shape.loss;
+  Network<T> net = build_network<T>(cfg, shape);
   const Activation hidden = parse_activation(get<std::string>(cfg, "activation"));
-  const std::string out_name = get<std::string>(cfg, "output_activation");
-  const Activation out_act = out_name != "auto"                      ? parse_activation(out_name)
-                             : loss == Loss::kSoftmaxCrossEntropy  ? Activation::kSoftmax
-                             : loss == Loss::kBinaryCrossEntropy   ? Activation::kSigmoid
-                                                                   : Activation::kIdentity;
-  const double dropout = get<double>(cfg, "dropout");
-  Network<T> net;
-  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
-    const bool last = l + 2 == sizes.size();
-    net.add({.in = sizes[l], .out = sizes[l + 1], .activation = last ? out_act : hidden});
-    if (!last && dropout > 0) net.add(std::make_unique<Dropout<T>>(dropout, Shape::flat(sizes[l + 1])));
-  }
-  net.set_loss(loss);
   InitOptions init;
   std::string init_name = get<std::string>(cfg, "init");
   if (init_name == "auto")
@@ -323,7 +309,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     std::fprintf(log, "backprop train: %zu samples (%zu for validation), network %s, %zu parameters, seed %llu\n",
                  train_set.size(), val_set.size(), [&] {
                    std::string s;
-                   for (std::size_t v : sizes) s += (s.empty() ? "" : "-") + std::to_string(v);
+                   for (std::size_t v : shape.sizes) s += (s.empty() ? "" : "-") + std::to_string(v);
                    return s;
                  }().c_str(), net.parameter_count(), static_cast<unsigned long long>(seed));
   to.stop = &g_stop;

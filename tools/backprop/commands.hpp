@@ -18,5 +18,6 @@ void register_evaluate(CLI::App& app, Run& run);
 void register_predict(CLI::App& app, Run& run);
 void register_errata(CLI::App& app, Run& run);
 void register_plot(CLI::App& app, Run& run);
+void register_summary(CLI::App& app, Run& run);
 
 }  // namespace bp::cli

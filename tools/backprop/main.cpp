@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   bp::cli::register_predict(app, run);
   bp::cli::register_errata(app, run);
   bp::cli::register_plot(app, run);
+  bp::cli::register_summary(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,10 +1,13 @@
 // Task detection and network sizing for `backprop train` (network_from_data.hpp).
 #include "network_from_data.hpp"
 
+#include <memory>
+
 #include "backprop/data/features.hpp"
 #include "backprop/data/task.hpp"
 #include "backprop/error.hpp"
 #include "backprop/loss.hpp"
+#include "backprop/network.hpp"
 #include "data_args.hpp"
 
 namespace bp::cli {
@@ -152,5 +155,29 @@ std::size_t epochs_from_data(Json& cfg, std::size_t samples, std::size_t batch_s
                                 "; expected a positive number of epochs or auto");
   return v.get<std::size_t>();
 }
+
+template <class T>
+Network<T> build_network(const nlohmann::ordered_json& cfg, const NetworkShape& shape) {
+  const std::vector<std::size_t>& sizes = shape.sizes;
+  const Loss loss = shape.loss;
+  const Activation hidden = parse_activation(cfg.at("activation").get<std::string>());
+  const auto out_name = cfg.at("output_activation").get<std::string>();
+  const Activation out_act = out_name != "auto"                      ? parse_activation(out_name)
+                             : loss == Loss::kSoftmaxCrossEntropy  ? Activation::kSoftmax
+                             : loss == Loss::kBinaryCrossEntropy   ? Activation::kSigmoid
+                                                                   : Activation::kIdentity;
+  const auto dropout = cfg.at("dropout").get<double>();
+  Network<T> net;
+  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+    const bool last = l + 2 == sizes.size();
+    net.add({.in = sizes[l], .out = sizes[l + 1], .activation = last ? out_act : hidden});
+    if (!last && dropout > 0) net.add(std::make_unique<Dropout<T>>(dropout, Shape::flat(sizes[l + 1])));
+  }
+  net.set_loss(loss);
+  return net;
+}
+
+template Network<float> build_network<float>(const nlohmann::ordered_json&, const NetworkShape&);
+template Network<double> build_network<double>(const nlohmann::ordered_json&, const NetworkShape&);
 
 }  // namespace bp::cli

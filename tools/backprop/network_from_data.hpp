@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/data/dataset.hpp"
+#include "backprop/network.hpp"
 #include "backprop/shape_from_data.hpp"
 
 namespace bp::cli {
@@ -31,6 +32,11 @@ Dataset load_like_training(const nlohmann::ordered_json& cfg, const std::string&
 NetworkShape network_from_data(nlohmann::ordered_json& cfg, const Dataset& train,
                                const std::function<void(const std::string&, const std::string&)>& fail);
 
+/// The network train builds from `shape` (network_from_data): Dense layers of shape.sizes with
+/// cfg["activation"] between them and cfg["output_activation"] ("auto": from the loss) last,
+/// each hidden one followed by a Dropout layer when cfg["dropout"] > 0; its loss shape.loss.
+template <class T>
+Network<T> build_network(const nlohmann::ordered_json& cfg, const NetworkShape& shape);
 /// The number of epochs: cfg["epochs"], or for "auto" bp::default_epochs(samples, batch_size),
 /// written back into cfg. `fail(key, what)` reports a value that is neither, and throws.
 std::size_t epochs_from_data(nlohmann::ordered_json& cfg, std::size_t samples, std::size_t batch_size,

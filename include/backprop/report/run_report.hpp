@@ -16,6 +16,7 @@
 #include "backprop/layer.hpp"
 #include "backprop/metrics.hpp"
 #include "backprop/network.hpp"
+#include "backprop/summary.hpp"
 #include "backprop/report/metrics_log.hpp"
 
 namespace bp {
@@ -53,24 +54,10 @@ void set_classification(RunReport& r, const ClassificationMetrics<T>& m, const s
   r.confusion = m.confusion();
 }
 
-/// The layers as a text table: one line per layer (kind, inputs -> outputs, activation), then
-/// the loss and the number of parameters.
+/// The layers as `backprop summary` prints them (summarize), then the loss.
 template <class T>
 std::string network_summary(const Network<T>& net) {
-  std::string s = "layer  kind        in -> out   activation\n";
-  for (std::size_t l = 0; l < net.depth(); ++l) {
-    const Layer<T>& d = net.layer(l);
-    const nlohmann::ordered_json cfg = d.config();
-    const std::string act = cfg.contains("activation") && cfg["activation"].is_string()
-                                ? cfg["activation"].template get<std::string>()
-                                : std::string();
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%5zu  %-10s  %zu -> %zu   %s\n", l + 1, std::string(d.kind()).c_str(),
-                  d.in_shape().size(), d.out_shape().size(), act.c_str());
-    s += buf;
-  }
-  return s + "loss " + std::string(loss_name(net.loss())) + ", " + std::to_string(net.parameter_count()) +
-         " parameters\n";
+  return summarize(net, "network") + "Loss: " + std::string(loss_name(net.loss())) + "\n";
 }
 
 std::string render_run_report(const RunReport& r);
