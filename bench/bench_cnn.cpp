@@ -16,11 +16,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backprop/activation_layer.hpp"
-#include "backprop/flatten.hpp"
-#include "backprop/layer_registry.hpp"
-#include "backprop/network.hpp"
-#include "backprop/threads.hpp"
+#include "backprop/nn/activation_layer.hpp"
+#include "backprop/nn/flatten.hpp"
+#include "backprop/nn/layer_registry.hpp"
+#include "backprop/nn/network.hpp"
+#include "backprop/core/threads.hpp"
 #include "bench_util.hpp"
 
 namespace {

@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "backprop/threads.hpp"
+#include "backprop/core/threads.hpp"
 #include "kernels/conv2d.hpp"
 #include "kernels/pool2d.hpp"
 

@@ -23,7 +23,7 @@
 #include <random>
 #include <vector>
 
-#include "backprop/threads.hpp"
+#include "backprop/core/threads.hpp"
 #include "bench_util.hpp"
 #include "kernels/gemm.hpp"
 

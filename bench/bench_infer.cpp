@@ -12,9 +12,9 @@
 #include <random>
 #include <vector>
 
-#include "backprop/init.hpp"
-#include "backprop/network.hpp"
-#include "backprop/threads.hpp"
+#include "backprop/nn/init.hpp"
+#include "backprop/nn/network.hpp"
+#include "backprop/core/threads.hpp"
 #include "bench_util.hpp"
 
 namespace {

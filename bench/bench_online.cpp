@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "backprop/data/idx.hpp"
-#include "backprop/init.hpp"
-#include "backprop/sgd.hpp"
-#include "backprop/threads.hpp"
+#include "backprop/nn/init.hpp"
+#include "backprop/tutorial/gradient_step.hpp"
+#include "backprop/core/threads.hpp"
 #include "bench_util.hpp"
 
 namespace {

@@ -8,8 +8,8 @@
 #include <exception>
 #include <vector>
 
-#include "backprop/seed.hpp"
-#include "backprop/sgd.hpp"
+#include "backprop/tutorial/worked_example.hpp"
+#include "backprop/tutorial/gradient_step.hpp"
 #include "bench_util.hpp"
 
 namespace {

@@ -5,7 +5,7 @@
 // Input: 1 mode byte, then the file. Mode bit 0 clear: the frames are fixed up first (the outer
 // body size and CRC-32, then those of the embedded model file whose size is the u64 at byte 24),
 // so mutations reach the body's parser instead of stopping at a checksum; set: the bytes as given.
-#include "backprop/checkpoint.hpp"
+#include "backprop/io/checkpoint.hpp"
 #include "backprop/optim/options.hpp"
 #include "backprop/optim/schedule.hpp"
 #include "fuzz_common.hpp"

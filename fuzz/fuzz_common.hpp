@@ -1,5 +1,5 @@
 // Shared by the fuzz targets (docs/fuzzing.md): the library's documented exceptions (bp::Error and
-// its subclasses, include/backprop/error.hpp) are the expected answer to a bad input; any other
+// its subclasses, include/backprop/core/error.hpp) are the expected answer to a bad input; any other
 // exception escapes to libFuzzer and is reported as a crash, as are sanitizer reports, leaks,
 // timeouts and allocations beyond -malloc_limit_mb.
 #pragma once
@@ -16,8 +16,8 @@
 #include <zlib.h>
 
 #include "backprop/data/dataset.hpp"
-#include "backprop/error.hpp"
-#include "backprop/matrix.hpp"
+#include "backprop/core/error.hpp"
+#include "backprop/core/matrix.hpp"
 
 namespace bp::fuzz {
 

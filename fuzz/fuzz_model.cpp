@@ -1,6 +1,6 @@
 // Fuzz target: the model-file reader (bp::model_from_bytes) in both precisions. A model it accepts
 // must run forward and survive a save/load round trip.
-#include "backprop/model.hpp"
+#include "backprop/io/model.hpp"
 #include "fuzz_common.hpp"
 
 namespace {

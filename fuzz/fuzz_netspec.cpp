@@ -1,6 +1,6 @@
 // Fuzz target: the network description reader (bp::parse_netspec, docs/network-json.md). A
 // description it accepts must run forward on its own input.
-#include "backprop/netspec.hpp"
+#include "backprop/tutorial/netspec.hpp"
 #include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/file_util.hpp"
 
 namespace bp {
@@ -399,112 +399,130 @@ void name_columns(Layout& l, std::size_t line, const std::string& path) {
   }
 }
 
-// The CSV reader proper, on the (already inflated) text; `path` names it in messages.
-Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptions& options) {
-  data_detail::check_text(text, path);
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte-order mark
-  CsvReader reader(path, text, options.delimiter);
-  const bool classify = options.task == Task::kClassification && !options.features_only;
-
-  std::vector<std::string> fields;
-  std::size_t count = 0;
-  std::size_t line = 0;
-  std::size_t blank_line = 0;  // first blank line since the last record; only trailing ones pass
-  auto next_record = [&]() {
-    while (reader.next(fields, count, line)) {
+// The records of a CSV text, skipping blank lines, which may only trail the last record.
+class Records {
+ public:
+  Records(const std::string& path, std::string_view text, char delimiter)
+      : path_(path), reader_(path, text, delimiter) {}
+  bool next() {
+    while (reader_.next(fields, count, line)) {
       if (count == 1 && fields[0].empty()) {
-        if (blank_line == 0) blank_line = line;
+        if (blank_line_ == 0) blank_line_ = line;
         continue;
       }
-      if (blank_line != 0) {
-        throw DataError(path + ":" + std::to_string(blank_line) +
-                        ": expected a row of fields, found a blank line");
-      }
+      if (blank_line_ != 0)
+        throw DataError(path_ + ":" + std::to_string(blank_line_) + ": expected a row of fields, found a blank line");
       return true;
     }
     return false;
-  };
-
-  if (!next_record()) throw DataError(path + ": expected a header or data row, found an empty file");
-  const std::size_t ncols = count;
-  Layout layout = plan_layout(fields, count, line, path, options);
-  if (layout.has_header) {
-    if (!options.feature_names.empty()) by_names(layout, line, path, options);
-    else header_layout(layout, line, path, options);
-    if (!options.features_only) name_columns(layout, line, path);
   }
-  const std::size_t I = layout.features, K = layout.targets;
-  if (I == 0)
-    throw DataError(path + ":" + std::to_string(line) + ": expected at least one feature column, found " +
-                    std::to_string(ncols) + " columns that are all " + (classify ? "the label" : "targets") +
-                    (ncols == 1 ? delimiter_hint(fields[0], options.delimiter) : std::string()));
+  std::vector<std::string> fields;
+  std::size_t count = 0, line = 0;
 
-  std::unordered_map<std::string, std::uint32_t> class_index;
-  std::vector<std::string> names = options.class_names;
-  for (std::size_t k = 0; k < names.size(); ++k)
-    class_index.emplace(names[k], static_cast<std::uint32_t>(k));
+ private:
+  const std::string& path_;
+  CsvReader reader_;
+  std::size_t blank_line_ = 0;  // first blank line since the last record
+};
 
-  std::vector<float> x, t, x_row(I), t_row(K);
+// The values of the data rows, column by column as the layout says.
+struct Values {
+  std::vector<float> x, t, x_row, t_row;
   std::vector<std::uint32_t> labels;
-  auto column_name = [&](std::size_t c) {
-    std::string s = "column " + std::to_string(c + 1);
-    if (layout.has_header) s += " (" + quote(layout.header[c]) + ")";
-    return s;
-  };
+  std::vector<std::string> names;  // class names, in order of their index
+  std::unordered_map<std::string, std::uint32_t> class_index;
 
-  bool have_record = !layout.has_header;
-  while (have_record || next_record()) {
-    have_record = false;
-    const std::string where = path + ":" + std::to_string(line) + ": ";
-    if (count != ncols)
-      throw DataError(where + "expected " + std::to_string(ncols) + " fields, found " +
-                      std::to_string(count));
-    for (std::size_t c = 0; c < ncols; ++c) {
-      const std::string& f = fields[c];
+  Values(const Layout& layout, const CsvOptions& options)
+      : x_row(layout.features), t_row(layout.targets), names(options.class_names) {
+    for (std::size_t k = 0; k < names.size(); ++k) class_index.emplace(names[k], static_cast<std::uint32_t>(k));
+  }
+
+  // `where` names the field in messages: called only on an error.
+  template <class Where>
+  void add_label(const std::string& f, const Where& where, const CsvOptions& options) {
+    if (f.empty()) throw DataError(where() + ": expected a label, found ''");
+    auto it = class_index.find(f);
+    if (it == class_index.end()) {
+      if (!options.class_names.empty())
+        throw DataError(where() + ": label " + quote(f) + " is not one of the " +
+                        std::to_string(options.class_names.size()) + " given class names");
+      it = class_index.emplace(f, static_cast<std::uint32_t>(names.size())).first;
+      names.push_back(f);
+    }
+    labels.push_back(it->second);
+  }
+
+  void add_row(const Records& rec, const Layout& layout, const std::string& path, const CsvOptions& options) {
+    for (std::size_t c = 0; c < rec.count; ++c) {
+      const std::string& f = rec.fields[c];
       const Role r = layout.role[c];
       if (r.kind == Role::kIgnore) continue;
+      const auto where = [&] {  // "FILE:LINE: column C ('NAME')", built only for a message
+        std::string s = path + ":" + std::to_string(rec.line) + ": column " + std::to_string(c + 1);
+        return layout.has_header ? s + " (" + quote(layout.header[c]) + ")" : s;
+      };
       if (r.kind == Role::kLabel) {
-        if (f.empty()) throw DataError(where + column_name(c) + ": expected a label, found ''");
-        auto it = class_index.find(f);
-        if (it == class_index.end()) {
-          if (!options.class_names.empty())
-            throw DataError(where + column_name(c) + ": label " + quote(f) + " is not one of the " +
-                            std::to_string(options.class_names.size()) + " given class names");
-          it = class_index.emplace(f, static_cast<std::uint32_t>(names.size())).first;
-          names.push_back(f);
-        }
-        labels.push_back(it->second);
+        add_label(f, where, options);
         continue;
       }
       const auto v = parse_float(f);
       if (!v)
-        throw DataError(where + column_name(c) + ": expected a number, found " + quote(f) +
-                        delimiter_hint(f, options.delimiter));
-      if (!std::isfinite(*v))
-        throw DataError(where + column_name(c) + ": expected a finite number, found " + quote(f));
+        throw DataError(where() + ": expected a number, found " + quote(f) + delimiter_hint(f, options.delimiter));
+      if (!std::isfinite(*v)) throw DataError(where() + ": expected a finite number, found " + quote(f));
       (r.kind == Role::kFeature ? x_row : t_row)[r.index] = *v;
     }
     x.insert(x.end(), x_row.begin(), x_row.end());
     t.insert(t.end(), t_row.begin(), t_row.end());
   }
+};
 
-  const std::size_t N = x.size() / I;
-  if (N == 0)
-    throw DataError(path + ": expected at least one data row after the header, found none");
+Dataset make_dataset(Values&& v, Layout&& layout, const std::string& path, const CsvOptions& options) {
+  const std::size_t I = layout.features, K = layout.targets;
+  if (v.x.size() / I == 0) throw DataError(path + ": expected at least one data row after the header, found none");
   Dataset d;
   if (options.features_only) {
-    d = Dataset::unlabelled(I, std::move(x));
-  } else if (!classify) {
-    d = Dataset::regression(I, std::move(x), K, std::move(t));
+    d = Dataset::unlabelled(I, std::move(v.x));
+  } else if (options.task != Task::kClassification) {
+    d = Dataset::regression(I, std::move(v.x), K, std::move(v.t));
   } else {
     if (options.class_names.empty()) {
-      const auto remap = sort_classes(names);
-      for (auto& lab : labels) lab = remap[lab];
+      const auto remap = sort_classes(v.names);
+      for (auto& lab : v.labels) lab = remap[lab];
     }
-    d = Dataset::classification(I, std::move(x), std::move(labels), std::move(names));
+    d = Dataset::classification(I, std::move(v.x), std::move(v.labels), std::move(v.names));
   }
   d.set_columns(std::move(layout.names));
   return d;
+}
+
+// The CSV reader proper, on the (already inflated) text; `path` names it in messages.
+Dataset parse_csv(std::string_view text, const std::string& path, const CsvOptions& options) {
+  data_detail::check_text(text, path);
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte-order mark
+  Records rec(path, text, options.delimiter);
+  const bool classify = options.task == Task::kClassification && !options.features_only;
+  if (!rec.next()) throw DataError(path + ": expected a header or data row, found an empty file");
+  const std::size_t ncols = rec.count;
+  Layout layout = plan_layout(rec.fields, rec.count, rec.line, path, options);
+  if (layout.has_header) {
+    if (!options.feature_names.empty()) by_names(layout, rec.line, path, options);
+    else header_layout(layout, rec.line, path, options);
+    if (!options.features_only) name_columns(layout, rec.line, path);
+  }
+  if (layout.features == 0)
+    throw DataError(path + ":" + std::to_string(rec.line) + ": expected at least one feature column, found " +
+                    std::to_string(ncols) + " columns that are all " + (classify ? "the label" : "targets") +
+                    (ncols == 1 ? delimiter_hint(rec.fields[0], options.delimiter) : std::string()));
+  Values values(layout, options);
+  bool have_record = !layout.has_header;
+  while (have_record || rec.next()) {
+    have_record = false;
+    if (rec.count != ncols)
+      throw DataError(path + ":" + std::to_string(rec.line) + ": expected " + std::to_string(ncols) +
+                      " fields, found " + std::to_string(rec.count));
+    values.add_row(rec, layout, path, options);
+  }
+  return make_dataset(std::move(values), std::move(layout), path, options);
 }
 
 }  // namespace

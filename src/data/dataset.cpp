@@ -6,11 +6,11 @@
 #include <string>
 #include <utility>
 
-#include "backprop/error.hpp"
-#include "backprop/threads.hpp"
+#include "backprop/core/error.hpp"
+#include "backprop/core/threads.hpp"
 #include "data/file_util.hpp"
 #include "kernels/scale.hpp"
-#include "thread_pool.hpp"
+#include "runtime/thread_pool.hpp"
 
 namespace bp {
 namespace {

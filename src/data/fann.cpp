@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/file_util.hpp"
 
 namespace bp {

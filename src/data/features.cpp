@@ -11,7 +11,7 @@
 #include "backprop/data/fann.hpp"
 #include "backprop/data/idx.hpp"
 #include "backprop/data/npy.hpp"
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/file_util.hpp"
 
 namespace bp {

@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #endif
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp::data_detail {
 

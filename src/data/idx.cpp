@@ -13,7 +13,7 @@
 #include <string_view>
 #include <utility>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/file_util.hpp"
 
 namespace bp {

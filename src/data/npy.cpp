@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/file_util.hpp"
 
 namespace bp {
@@ -142,22 +142,14 @@ std::uint64_t read_le(const unsigned char* b, std::size_t n) {
 
 }  // namespace
 
-NpyArray read_npy(const std::string& path) {
-  return read_npy_bytes(data_detail::read_binary_file(path), path);
-}
+namespace {
 
-NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
-  const std::uint64_t file_size = file.size();
-  std::size_t pos = 0;
-  auto read = [&](void* buf, std::size_t n) {
-    const std::size_t k = std::min(n, file.size() - pos);
-    if (k) std::memcpy(buf, file.data() + pos, k);
-    pos += k;
-    return k;
-  };
-
+// The magic, the version and the header length; returns the header text, and in `prefix` the
+// offset where it starts.
+std::string_view read_npy_preamble(std::string_view file, const std::string& path, std::uint64_t& prefix) {
   unsigned char pre[12] = {};
-  const std::size_t got = read(pre, 8);
+  const std::size_t got = std::min<std::size_t>(8, file.size());
+  if (got) std::memcpy(pre, file.data(), got);
   if (got < 8 || std::memcmp(pre, "\x93NUMPY", 6) != 0) {
     std::string seen;
     for (std::size_t k = 0; k < std::min<std::size_t>(got, 6); ++k)
@@ -173,29 +165,24 @@ NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
     throw DataError(path + ": byte 6: expected npy version 1.0, 2.0 or 3.0, found " +
                     std::to_string(major) + "." + std::to_string(minor));
   const std::size_t len_size = major == 1 ? 2 : 4;
-  if (read(pre + 8, len_size) < len_size)
+  if (file.size() < 8 + len_size)
     throw DataError(path + ": byte 8: expected a " + std::to_string(len_size) +
                     "-byte header length, found the end of the file");
+  std::memcpy(pre + 8, file.data() + 8, len_size);
   const std::uint64_t header_len = read_le(pre + 8, len_size);
-  const std::uint64_t prefix = 8 + len_size;
+  prefix = 8 + len_size;
   if (header_len > kMaxHeaderLen)
     throw DataError(path + ": byte 8: expected a header length <= " +
                     std::to_string(kMaxHeaderLen) + ", found " + std::to_string(header_len));
-  if (prefix + header_len > file_size)
+  if (prefix + header_len > file.size())
     throw DataError(path + ": byte 8: expected a header of " + std::to_string(header_len) +
-                    " bytes, found only " + std::to_string(file_size - prefix) +
+                    " bytes, found only " + std::to_string(file.size() - prefix) +
                     " bytes after the header length (truncated)");
-  std::string header(static_cast<std::size_t>(header_len), '\0');
-  if (read(header.data(), header.size()) < header.size())
-    throw DataError(path + ": byte " + std::to_string(prefix) + ": header truncated");
+  return file.substr(static_cast<std::size_t>(prefix), static_cast<std::size_t>(header_len));
+}
 
-  NpyArray a;
-  bool fortran = false;
-  HeaderParser(path, header, prefix).parse(a, fortran);
-  if (fortran)
-    throw DataError(path + ": byte " + std::to_string(prefix) +
-                    ": expected fortran_order False (C order), found True; save with "
-                    "np.save(path, np.ascontiguousarray(a))");
+// The item size of a.descr, and the element count of a.shape (checked against overflow).
+std::uint64_t check_descr_and_shape(NpyArray& a, const std::string& path, std::uint64_t prefix) {
   const std::string& d = a.descr;
   if (d == "|u1" || d == "<u1") a.itemsize = 1;
   else if (d == "<i4" || d == "<f4") a.itemsize = 4;
@@ -214,35 +201,22 @@ NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
                                ": expected a shape whose size fits in 64 bits, found an overflow");
     count = *next;
   }
-  a.data_offset = prefix + header_len;
-  const auto bytes = data_detail::mul_checked(count, a.itemsize);
-  const std::uint64_t remaining = file_size - a.data_offset;
-  std::string shape;
-  for (std::size_t k = 0; k < a.shape.size(); ++k) {
-    if (k) shape.append(", ");
-    shape.append(std::to_string(a.shape[k]));
-  }
-  if (!bytes || *bytes != remaining)
-    throw DataError(path + ": byte " + std::to_string(a.data_offset) + ": expected " +
-                    (bytes ? std::to_string(*bytes) : std::string("more than 2^64")) +
-                    " data bytes for shape (" + shape + ") of " + d + ", found " +
-                    std::to_string(remaining));
-  a.rows = static_cast<std::size_t>(a.shape[0]);
-  a.cols = a.rows == 0 ? 0 : static_cast<std::size_t>(count / a.shape[0]);
+  return count;
+}
 
-  const auto n = static_cast<std::size_t>(count);
-  const auto* raw = reinterpret_cast<const unsigned char*>(file.data() + a.data_offset);
+// The n little-endian values at raw into the array of a's type.
+void read_npy_values(NpyArray& a, const unsigned char* raw, std::size_t n) {
   if (a.itemsize == 1) {
     a.u8.reserve(n);
     data_detail::advise_huge_pages(a.u8.data(), a.u8.capacity());  // before the first touch
     a.u8.assign(raw, raw + n);
-  } else if (d == "<f4") {
+  } else if (a.descr == "<f4") {
     a.f32.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
       const auto bits = static_cast<std::uint32_t>(read_le(raw + 4 * k, 4));
       std::memcpy(&a.f32[k], &bits, 4);
     }
-  } else if (d == "<f8") {
+  } else if (a.descr == "<f8") {
     a.f64.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
       const std::uint64_t bits = read_le(raw + 8 * k, 8);
@@ -256,6 +230,42 @@ NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
       std::memcpy(&a.i64[k], &bits, 8);
     }
   }
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  return read_npy_bytes(data_detail::read_binary_file(path), path);
+}
+
+NpyArray read_npy_bytes(std::string_view file, const std::string& path) {
+  std::uint64_t prefix = 0;
+  const std::string header(read_npy_preamble(file, path, prefix));
+  NpyArray a;
+  bool fortran = false;
+  HeaderParser(path, header, prefix).parse(a, fortran);
+  if (fortran)
+    throw DataError(path + ": byte " + std::to_string(prefix) +
+                    ": expected fortran_order False (C order), found True; save with "
+                    "np.save(path, np.ascontiguousarray(a))");
+  const std::uint64_t count = check_descr_and_shape(a, path, prefix);
+  a.data_offset = prefix + header.size();
+  const auto bytes = data_detail::mul_checked(count, a.itemsize);
+  const std::uint64_t remaining = file.size() - a.data_offset;
+  std::string shape;
+  for (std::size_t k = 0; k < a.shape.size(); ++k) {
+    if (k) shape.append(", ");
+    shape.append(std::to_string(a.shape[k]));
+  }
+  if (!bytes || *bytes != remaining)
+    throw DataError(path + ": byte " + std::to_string(a.data_offset) + ": expected " +
+                    (bytes ? std::to_string(*bytes) : std::string("more than 2^64")) +
+                    " data bytes for shape (" + shape + ") of " + a.descr + ", found " +
+                    std::to_string(remaining));
+  a.rows = static_cast<std::size_t>(a.shape[0]);
+  a.cols = a.rows == 0 ? 0 : static_cast<std::size_t>(count / a.shape[0]);
+  read_npy_values(a, reinterpret_cast<const unsigned char*>(file.data() + a.data_offset),
+                  static_cast<std::size_t>(count));
   return a;
 }
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "kernels/scale.hpp"
 
 namespace bp {

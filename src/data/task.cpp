@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/file_util.hpp"
 
 namespace bp {

@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-#include "backprop/activation.hpp"
+#include "backprop/nn/activation.hpp"
 
 namespace bp::kernels {
 

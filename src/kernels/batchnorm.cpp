@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "thread_pool.hpp"
+#include "runtime/thread_pool.hpp"
 
 namespace bp::kernels {
 

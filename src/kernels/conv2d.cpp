@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "thread_pool.hpp"
+#include "runtime/thread_pool.hpp"
 
 namespace bp::kernels {
 

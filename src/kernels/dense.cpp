@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "backprop/threads.hpp"
+#include "backprop/core/threads.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/gemv.hpp"
 

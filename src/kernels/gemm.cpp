@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kernels/sgd_update.hpp"
-#include "thread_pool.hpp"
+#include "runtime/thread_pool.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define BP_GEMM_X86 1

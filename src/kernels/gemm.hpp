@@ -30,7 +30,7 @@ const char* gemm_isa_name(GemmIsa isa);
 /// dx = dz·w (false, false); (true, true) works too.
 /// Threads: at most `threads` (the caller passes bp::num_threads()); sgemm splits the columns of
 /// C (or its rows, when N is narrow) in whole tiles across the library's persistent pool
-/// (src/thread_pool.hpp), in parts of at least 2^18 multiply-adds, so small products stay on
+/// (src/runtime/thread_pool.hpp), in parts of at least 2^18 multiply-adds, so small products stay on
 /// the calling thread. The result is bit-identical for any thread count (each element is
 /// computed by the same kernel, in the same order, on the same K blocks).
 /// Packing buffers are thread_local and only grow: after the first call of a given size a

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <limits>
 
-#include "thread_pool.hpp"
+#include "runtime/thread_pool.hpp"
 
 namespace bp::kernels {
 

@@ -8,8 +8,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "backprop/threads.hpp"
-#include "thread_pool.hpp"
+#include "backprop/core/threads.hpp"
+#include "runtime/thread_pool.hpp"
 
 #if defined(__x86_64__)
 #define BP_SCALE_X86 1

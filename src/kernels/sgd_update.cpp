@@ -10,8 +10,8 @@
 #include <immintrin.h>
 #endif
 
-#include "backprop/threads.hpp"
-#include "thread_pool.hpp"
+#include "backprop/core/threads.hpp"
+#include "runtime/thread_pool.hpp"
 
 namespace bp::kernels {
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp {
 

@@ -126,44 +126,34 @@ double Lbfgs<T>::strong_wolfe(ParamSpan<T> params, const Closure<T>& closure, do
   T* g_new = this->buffer(g_new_).data();
   T* g_prev = this->buffer(g_prev_).data();
   T* bg[2] = {this->buffer(bracket_g_[0]).data(), this->buffer(bracket_g_[1]).data()};
-  const double d_norm = max_abs(d, n);
 
   double f_new = evaluate_at(params, closure, t, g_new_);
   evals = 1;
   double gtd_new = dot(g_new, d, n);
-
   double t_prev = 0, f_prev = f, gtd_prev = gtd;
   std::copy_n(g, n, g_prev);
-  bool done = false;
-  std::size_t ls_iter = 0;
-  double bracket[2] = {0, 0}, bracket_f[2] = {0, 0}, bracket_gtd[2] = {0, 0};
-  std::size_t bracket_len = 0;
+  Bracket b;
+  const auto between = [&] {  // the bracket is [t_prev, t]
+    b = {{t_prev, t}, {f_prev, f_new}, {gtd_prev, gtd_new}, 2};
+    std::copy_n(g_prev, n, bg[0]);
+    std::copy_n(g_new, n, bg[1]);
+  };
   // Bracketing phase: find an interval containing a point that satisfies the strong Wolfe rules.
+  std::size_t ls_iter = 0;
   while (ls_iter < max_ls) {
     if (f_new > (f + c1 * t * gtd) || (ls_iter > 1 && f_new >= f_prev)) {
-      bracket[0] = t_prev, bracket[1] = t;
-      bracket_f[0] = f_prev, bracket_f[1] = f_new;
-      std::copy_n(g_prev, n, bg[0]);
-      std::copy_n(g_new, n, bg[1]);
-      bracket_gtd[0] = gtd_prev, bracket_gtd[1] = gtd_new;
-      bracket_len = 2;
+      between();
       break;
     }
-    if (std::abs(gtd_new) <= -c2 * gtd) {
-      bracket[0] = t;
-      bracket_f[0] = f_new;
+    if (std::abs(gtd_new) <= -c2 * gtd) {  // t itself is the point: no zoom
+      b = {{t, 0}, {f_new, 0}, {0, 0}, 1};
       std::copy_n(g_new, n, bg[0]);
-      bracket_len = 1;
-      done = true;
-      break;
+      t = b.t[0];
+      std::copy_n(bg[0], n, g);
+      return b.f[0];
     }
     if (gtd_new >= 0) {
-      bracket[0] = t_prev, bracket[1] = t;
-      bracket_f[0] = f_prev, bracket_f[1] = f_new;
-      std::copy_n(g_prev, n, bg[0]);
-      std::copy_n(g_new, n, bg[1]);
-      bracket_gtd[0] = gtd_prev, bracket_gtd[1] = gtd_new;
-      bracket_len = 2;
+      between();
       break;
     }
     const double min_step = t + 0.01 * (t - t_prev), max_step = t * 10;
@@ -179,21 +169,41 @@ double Lbfgs<T>::strong_wolfe(ParamSpan<T> params, const Closure<T>& closure, do
     ++ls_iter;
   }
   if (ls_iter == max_ls) {  // PyTorch leaves bracket_gtd unset here; the zoom below is skipped
-    bracket[0] = 0, bracket[1] = t;
-    bracket_f[0] = f, bracket_f[1] = f_new;
+    b.t[0] = 0, b.t[1] = t;
+    b.f[0] = f, b.f[1] = f_new;
     std::copy_n(g, n, bg[0]);
     std::copy_n(g_new, n, bg[1]);
-    bracket_len = 2;
+    b.len = 2;
   }
-  // Zoom phase: shrink the bracket until a point satisfies the conditions.
+  const std::size_t low = zoom(params, closure, f, gtd, b, ls_iter, evals);
+  t = b.t[low];
+  std::copy_n(bg[low], n, g);
+  return b.f[low];
+}
+
+template <class T>
+std::size_t Lbfgs<T>::zoom(ParamSpan<T> params, const Closure<T>& closure, double f, double gtd,
+                           Bracket& b, std::size_t ls_iter, std::size_t& evals) {
+  constexpr double c1 = 1e-4, c2 = 0.9;
+  constexpr std::size_t max_ls = 25;
+  const std::size_t n = this->numel();
+  const T* d = this->buffer(d_).data();
+  const T* g_new = this->buffer(g_new_).data();
+  T* bg[2] = {this->buffer(bracket_g_[0]).data(), this->buffer(bracket_g_[1]).data()};
+  const double d_norm = max_abs(d, n);
   bool insuf_progress = false;
-  std::size_t low = bracket_f[0] <= bracket_f[bracket_len - 1] ? 0 : 1;
+  std::size_t low = b.f[0] <= b.f[b.len - 1] ? 0 : 1;
   std::size_t high = 1 - low;
-  while (!done && ls_iter < max_ls) {
-    if (std::abs(bracket[1] - bracket[0]) * d_norm < tolerance_change_) break;
-    t = cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1],
-                          bracket_gtd[1]);
-    const double b_max = std::max(bracket[0], bracket[1]), b_min = std::min(bracket[0], bracket[1]);
+  const auto set_end = [&](std::size_t end, double t, double f_new, double gtd_new) {
+    b.t[end] = t;
+    b.f[end] = f_new;
+    std::copy_n(g_new, n, bg[end]);
+    b.gtd[end] = gtd_new;
+  };
+  while (ls_iter < max_ls) {
+    if (std::abs(b.t[1] - b.t[0]) * d_norm < tolerance_change_) break;
+    double t = cubic_interpolate(b.t[0], b.f[0], b.gtd[0], b.t[1], b.f[1], b.gtd[1]);
+    const double b_max = std::max(b.t[0], b.t[1]), b_min = std::min(b.t[0], b.t[1]);
     const double eps = 0.1 * (b_max - b_min);
     if (std::min(b_max - t, t - b_min) < eps) {
       if (insuf_progress || t >= b_max || t <= b_min) {
@@ -205,49 +215,98 @@ double Lbfgs<T>::strong_wolfe(ParamSpan<T> params, const Closure<T>& closure, do
     } else {
       insuf_progress = false;
     }
-    f_new = evaluate_at(params, closure, t, g_new_);
+    const double f_new = evaluate_at(params, closure, t, g_new_);
     ++evals;
-    gtd_new = dot(g_new, d, n);
+    const double gtd_new = dot(g_new, d, n);
     ++ls_iter;
-    if (f_new > (f + c1 * t * gtd) || f_new >= bracket_f[low]) {
-      bracket[high] = t;
-      bracket_f[high] = f_new;
-      std::copy_n(g_new, n, bg[high]);
-      bracket_gtd[high] = gtd_new;
-      low = bracket_f[0] <= bracket_f[1] ? 0 : 1;
+    if (f_new > (f + c1 * t * gtd) || f_new >= b.f[low]) {
+      set_end(high, t, f_new, gtd_new);
+      low = b.f[0] <= b.f[1] ? 0 : 1;
       high = 1 - low;
-    } else {
-      if (std::abs(gtd_new) <= -c2 * gtd) {
-        done = true;
-      } else if (gtd_new * (bracket[high] - bracket[low]) >= 0) {
-        bracket[high] = bracket[low];
-        bracket_f[high] = bracket_f[low];
-        std::copy_n(bg[low], n, bg[high]);
-        bracket_gtd[high] = bracket_gtd[low];
-      }
-      bracket[low] = t;
-      bracket_f[low] = f_new;
-      std::copy_n(g_new, n, bg[low]);
-      bracket_gtd[low] = gtd_new;
+      continue;
     }
+    const bool done = std::abs(gtd_new) <= -c2 * gtd;
+    if (!done && gtd_new * (b.t[high] - b.t[low]) >= 0) {
+      b.t[high] = b.t[low];
+      b.f[high] = b.f[low];
+      std::copy_n(bg[low], n, bg[high]);
+      b.gtd[high] = b.gtd[low];
+    }
+    set_end(low, t, f_new, gtd_new);
+    if (done) break;
   }
-  t = bracket[low];
-  std::copy_n(bg[low], n, g);
-  return bracket_f[low];
+  return low;
 }
 
 template <class T>
-std::optional<T> Lbfgs<T>::update(ParamSpan<T> params, const Closure<T>* closure,
-                                  std::optional<T>) {
+void Lbfgs<T>::descent_direction(double t) {
   const std::size_t n = this->numel(), slots = history_size_ + 1;
   std::vector<double>& c = this->counters();
-  T* g = this->buffer(flat_grad_).data();
-  T* prev_g = this->buffer(prev_flat_grad_).data();
+  const T* g = this->buffer(flat_grad_).data();
+  const T* prev_g = this->buffer(prev_flat_grad_).data();
   T* d = this->buffer(d_).data();
   T* dirs = this->buffer(old_dirs_).data();  // y pairs, slot j at dirs + j * n
   T* stps = this->buffer(old_stps_).data();  // s pairs
   T* ro = this->buffer(ro_).data();
   T* al = this->buffer(al_).data();
+  if (c[kNIter] == 1) {
+    for (std::size_t i = 0; i < n; ++i) d[i] = -g[i];
+    c[kNumOld] = 0;
+    c[kHead] = 0;
+    c[kHDiag] = 1;
+    return;
+  }
+  auto num_old = static_cast<std::size_t>(c[kNumOld]);
+  auto head = static_cast<std::size_t>(c[kHead]);
+  const std::size_t free_slot = (head + num_old) % slots;
+  T* y = dirs + free_slot * n;
+  T* s = stps + free_slot * n;
+  const T t_step = static_cast<T>(t);
+  for (std::size_t i = 0; i < n; ++i) {
+    y[i] = g[i] - prev_g[i];
+    s[i] = d[i] * t_step;
+  }
+  const double ys = dot(y, s, n);
+  if (ys > 1e-10) {  // keep the pair (curvature condition)
+    ro[free_slot] = static_cast<T>(1. / ys);
+    if (num_old == history_size_) {
+      head = (head + 1) % slots;
+    } else {
+      ++num_old;
+    }
+    c[kHDiag] = ys / dot(y, y, n);
+    c[kNumOld] = static_cast<double>(num_old);
+    c[kHead] = static_cast<double>(head);
+  }
+  // Two-loop recursion: d = -H g, newest pair first, then oldest first.
+  for (std::size_t i = 0; i < n; ++i) d[i] = -g[i];
+  for (std::size_t j = num_old; j-- > 0;) {
+    const std::size_t slot = (head + j) % slots;
+    const T* s_j = stps + slot * n;
+    const T* y_j = dirs + slot * n;
+    al[slot] = static_cast<T>(dot(s_j, d, n) * static_cast<double>(ro[slot]));
+    for (std::size_t i = 0; i < n; ++i) d[i] += -al[slot] * y_j[i];
+  }
+  const T h_diag = static_cast<T>(c[kHDiag]);
+  for (std::size_t i = 0; i < n; ++i) d[i] *= h_diag;
+  for (std::size_t j = 0; j < num_old; ++j) {
+    const std::size_t slot = (head + j) % slots;
+    const T* s_j = stps + slot * n;
+    const T* y_j = dirs + slot * n;
+    const T be = static_cast<T>(dot(y_j, d, n) * static_cast<double>(ro[slot]));
+    const T a = al[slot] - be;
+    for (std::size_t i = 0; i < n; ++i) d[i] += a * s_j[i];
+  }
+}
+
+template <class T>
+std::optional<T> Lbfgs<T>::update(ParamSpan<T> params, const Closure<T>* closure,
+                                  std::optional<T>) {
+  const std::size_t n = this->numel();
+  std::vector<double>& c = this->counters();
+  T* g = this->buffer(flat_grad_).data();
+  T* prev_g = this->buffer(prev_flat_grad_).data();
+  const T* d = this->buffer(d_).data();
   const double lr = this->lr();
 
   const T orig_loss = (*closure)();
@@ -263,55 +322,7 @@ std::optional<T> Lbfgs<T>::update(ParamSpan<T> params, const Closure<T>* closure
   while (n_iter < max_iter_) {
     ++n_iter;
     c[kNIter] += 1;
-    // Descent direction.
-    if (c[kNIter] == 1) {
-      for (std::size_t i = 0; i < n; ++i) d[i] = -g[i];
-      c[kNumOld] = 0;
-      c[kHead] = 0;
-      c[kHDiag] = 1;
-    } else {
-      auto num_old = static_cast<std::size_t>(c[kNumOld]);
-      auto head = static_cast<std::size_t>(c[kHead]);
-      const std::size_t free_slot = (head + num_old) % slots;
-      T* y = dirs + free_slot * n;
-      T* s = stps + free_slot * n;
-      const T t_step = static_cast<T>(t);
-      for (std::size_t i = 0; i < n; ++i) {
-        y[i] = g[i] - prev_g[i];
-        s[i] = d[i] * t_step;
-      }
-      const double ys = dot(y, s, n);
-      if (ys > 1e-10) {  // keep the pair (curvature condition)
-        ro[free_slot] = static_cast<T>(1. / ys);
-        if (num_old == history_size_) {
-          head = (head + 1) % slots;
-        } else {
-          ++num_old;
-        }
-        c[kHDiag] = ys / dot(y, y, n);
-        c[kNumOld] = static_cast<double>(num_old);
-        c[kHead] = static_cast<double>(head);
-      }
-      // Two-loop recursion: d = -H g, newest pair first, then oldest first.
-      for (std::size_t i = 0; i < n; ++i) d[i] = -g[i];
-      for (std::size_t j = num_old; j-- > 0;) {
-        const std::size_t slot = (head + j) % slots;
-        const T* s_j = stps + slot * n;
-        const T* y_j = dirs + slot * n;
-        al[slot] = static_cast<T>(dot(s_j, d, n) * static_cast<double>(ro[slot]));
-        for (std::size_t i = 0; i < n; ++i) d[i] += -al[slot] * y_j[i];
-      }
-      const T h_diag = static_cast<T>(c[kHDiag]);
-      for (std::size_t i = 0; i < n; ++i) d[i] *= h_diag;
-      for (std::size_t j = 0; j < num_old; ++j) {
-        const std::size_t slot = (head + j) % slots;
-        const T* s_j = stps + slot * n;
-        const T* y_j = dirs + slot * n;
-        const T be = static_cast<T>(dot(y_j, d, n) * static_cast<double>(ro[slot]));
-        const T a = al[slot] - be;
-        for (std::size_t i = 0; i < n; ++i) d[i] += a * s_j[i];
-      }
-    }
+    descent_direction(t);
     std::copy_n(g, n, prev_g);
     const double prev_loss = loss;
     c[kPrevLoss] = prev_loss;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string_view>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/optim/adadelta.hpp"
 #include "backprop/optim/adagrad.hpp"
 #include "backprop/optim/adam.hpp"

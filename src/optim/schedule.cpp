@@ -8,7 +8,7 @@
 #include <numbers>
 #include <string>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp {
 

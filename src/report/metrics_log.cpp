@@ -8,7 +8,7 @@
 #include <limits>
 #include <sstream>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp::testing {
 

@@ -21,11 +21,11 @@
 #include "backprop/data/features.hpp"
 #include "backprop/data/idx.hpp"
 #include "backprop/data/npy.hpp"
-#include "backprop/error.hpp"
-#include "backprop/model.hpp"
-#include "backprop/netspec.hpp"
+#include "backprop/core/error.hpp"
+#include "backprop/io/model.hpp"
+#include "backprop/tutorial/netspec.hpp"
 #include "data/data_test_util.hpp"
-#include "dense_at.hpp"
+#include "nn/dense_at.hpp"
 
 namespace bp {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "backprop/data/csv.hpp"
 #include "backprop/data/features.hpp"
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "data/data_test_util.hpp"
 
 namespace bp {

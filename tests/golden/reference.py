@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference for the golden version-1 files in this directory (tests/test_golden.cpp).
+"""Independent reference for the golden version-1 files in this directory (tests/io/test_golden.cpp).
 
 v1-blobs.bpm (a float model) and v1-blobs.bpc (a double checkpoint) were written by backprop at
 format version 1, before version 2 added column names (commands in README.md here). This script

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "backprop/threads.hpp"
+#include "backprop/core/threads.hpp"
 
 namespace bp::test {
 

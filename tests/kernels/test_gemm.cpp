@@ -11,7 +11,7 @@
 #include <tuple>
 #include <vector>
 
-#include "backprop/threads.hpp"
+#include "backprop/core/threads.hpp"
 #include "kernels/gemm.hpp"
 
 namespace {

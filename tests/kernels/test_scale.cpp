@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "backprop/threads.hpp"
+#include "backprop/core/threads.hpp"
 #include "kernels/scale.hpp"
 
 namespace {

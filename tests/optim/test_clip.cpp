@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/optim/clip.hpp"
 
 namespace bp {

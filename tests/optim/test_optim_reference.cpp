@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/optim/options.hpp"
 #include "optim/alloc_counter.hpp"
 #include "optim/quartic_problem.hpp"

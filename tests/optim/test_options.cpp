@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/optim/adam.hpp"
 #include "backprop/optim/options.hpp"
 

@@ -2,7 +2,7 @@
 // fig. 1), and set against iRPROP- on the same problem.
 #include <gtest/gtest.h>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/optim/options.hpp"
 
 namespace bp {

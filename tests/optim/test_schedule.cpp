@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string_view>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/optim/schedule.hpp"
 #include "reference/optim_reference.inc"
 

@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "backprop/dense.hpp"
+#include "backprop/nn/dense.hpp"
 #include "backprop/optim/options.hpp"
 
 namespace bp {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference values for tests/test_metrics.cpp, computed with numpy only (never with our code).
+"""Reference values for tests/train/test_metrics.cpp, computed with numpy only (never with our code).
 
 Writes tests/reference/metrics_reference.inc. Run from anywhere:
     python3 tests/reference/gen_metrics_reference.py

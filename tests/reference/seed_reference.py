@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference values for tests/test_seed.cpp (the seed's worked example).
+"""Independent reference values for tests/tutorial/test_worked_example.cpp (the seed's worked example).
 
 Recomputes, with Python's decimal module at 50 digits and without any of our code, every value
 the seed (docs/tutorial/worked-example.txt) prints:

@@ -1,4 +1,4 @@
-// Finite differences for the layer tests (tests/test_layers.cpp, tests/test_cnn_layers.cpp).
+// Finite differences for the layer tests (tests/nn/test_layers.cpp, tests/nn/test_cnn_layers.cpp).
 #pragma once
 
 #include <algorithm>

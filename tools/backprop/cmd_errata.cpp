@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "backprop/seed_errata.hpp"
+#include "backprop/tutorial/errata.hpp"
 #include "commands.hpp"
 #include "train_config.hpp"
 

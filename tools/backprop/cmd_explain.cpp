@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
-#include "backprop/atomic_file.hpp"
+#include "backprop/io/atomic_file.hpp"
 #include "backprop/backprop.hpp"
-#include "backprop/explain_page.hpp"
+#include "backprop/tutorial/explain_page.hpp"
 #include "commands.hpp"
 #include "config/rules.hpp"
 #include "train_config.hpp"

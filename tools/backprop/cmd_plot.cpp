@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "backprop/atomic_file.hpp"
-#include "backprop/error.hpp"
+#include "backprop/io/atomic_file.hpp"
+#include "backprop/core/error.hpp"
 #include "backprop/report/svg_plot.hpp"
 #include "commands.hpp"
 

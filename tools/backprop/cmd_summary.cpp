@@ -5,7 +5,7 @@
 #include <string>
 
 #include "backprop/backprop.hpp"
-#include "backprop/summary.hpp"
+#include "backprop/nn/summary.hpp"
 #include "commands.hpp"
 #include "config/rules.hpp"
 #include "data_args.hpp"

@@ -13,11 +13,11 @@
 
 #include "backprop/backprop.hpp"
 #include "backprop/report/run_report.hpp"
-#include "backprop/checkpoint.hpp"
+#include "backprop/io/checkpoint.hpp"
 #include "backprop/data/dataset.hpp"
 #include "backprop/optim/options.hpp"
 #include "backprop/optim/schedule.hpp"
-#include "backprop/trainer.hpp"
+#include "backprop/train/trainer.hpp"
 #include "commands.hpp"
 #include "config/rules.hpp"
 #include "data_args.hpp"
@@ -261,7 +261,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   if (verbose != 0) cb.progress = &progress;
 
   // Checkpoints: the model as the model file holds it, plus everything that decides the rest of
-  // the run (include/backprop/checkpoint.hpp).
+  // the run (include/backprop/io/checkpoint.hpp).
   const std::string ck_path = get<std::string>(cfg, "checkpoint");
   const Every every = *parse_every(cfg["checkpoint_every"]);
   to.checkpoint_every = ck_path.empty() ? 0 : every.count;

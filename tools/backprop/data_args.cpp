@@ -10,7 +10,7 @@
 #include "backprop/data/features.hpp"
 #include "backprop/data/idx.hpp"
 #include "backprop/data/npy.hpp"
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 
 namespace bp::cli {
 

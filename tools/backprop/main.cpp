@@ -5,7 +5,7 @@
 #include <iostream>
 #include <new>
 
-#include "backprop/error.hpp"
+#include "backprop/core/error.hpp"
 #include "commands.hpp"
 #include "config/suggest.hpp"
 

@@ -5,9 +5,9 @@
 
 #include "backprop/data/features.hpp"
 #include "backprop/data/task.hpp"
-#include "backprop/error.hpp"
-#include "backprop/loss.hpp"
-#include "backprop/network.hpp"
+#include "backprop/core/error.hpp"
+#include "backprop/nn/loss.hpp"
+#include "backprop/nn/network.hpp"
 #include "data_args.hpp"
 
 namespace bp::cli {

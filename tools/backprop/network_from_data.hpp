@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "backprop/data/dataset.hpp"
-#include "backprop/network.hpp"
-#include "backprop/shape_from_data.hpp"
+#include "backprop/nn/network.hpp"
+#include "backprop/data/shape_from_data.hpp"
 
 namespace bp::cli {
 

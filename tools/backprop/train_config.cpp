@@ -1,8 +1,8 @@
 // Config resolution: defaults, then a JSON file, then flags; every value checked by its key.
 #include "train_config.hpp"
 
-#include "backprop/atomic_file.hpp"
-#include "backprop/error.hpp"
+#include "backprop/io/atomic_file.hpp"
+#include "backprop/core/error.hpp"
 #include "config/suggest.hpp"
 
 namespace bp::cli {

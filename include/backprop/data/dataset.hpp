@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backprop/matrix.hpp"
+#include "backprop/core/matrix.hpp"
 
 namespace bp {
 
@@ -20,7 +20,7 @@ enum class Task {
 };
 
 /// The names of a dataset's columns, from a CSV header: what a model records so that later data
-/// can be matched by name (include/backprop/model.hpp). Empty for headerless CSV, IDX, NPY and FANN.
+/// can be matched by name (include/backprop/io/model.hpp). Empty for headerless CSV, IDX, NPY and FANN.
 struct ColumnNames {
   std::vector<std::string> features;  ///< one per feature, in feature order; or empty
   std::string label;                  ///< classification: the label column's header name, or empty

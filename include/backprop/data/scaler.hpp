@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backprop/data/dataset.hpp"
-#include "backprop/matrix.hpp"
+#include "backprop/core/matrix.hpp"
 
 namespace bp {
 

@@ -45,6 +45,19 @@ class Lbfgs final : public Optimizer<T> {
   // Out: flat_grad_ = g at the accepted point; returns its loss; t updated; evals counted.
   double strong_wolfe(ParamSpan<T> params, const Closure<T>& closure, double f, double gtd,
                       double& t, std::size_t& evals);
+  // The line search's interval: step lengths, losses and directional derivatives at its ends
+  // (their gradients are in the buffers bracket_g_).
+  struct Bracket {
+    double t[2] = {0, 0}, f[2] = {0, 0}, gtd[2] = {0, 0};
+    std::size_t len = 0;
+  };
+  // The zoom phase of strong_wolfe: shrinks b until a point satisfies the strong Wolfe rules (or
+  // the evaluations run out); returns the index of the bracket's low end.
+  std::size_t zoom(ParamSpan<T> params, const Closure<T>& closure, double f, double gtd, Bracket& b,
+                   std::size_t ls_iter, std::size_t& evals);
+  // d = -H g by the two-loop recursion over the history, after adding the pair of the last step
+  // (of length t) when it meets the curvature condition; d = -g on the first iteration.
+  void descent_direction(double t);
 
   std::size_t max_iter_, max_eval_, history_size_;
   double tolerance_grad_, tolerance_change_;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backprop/param.hpp"
+#include "backprop/core/param.hpp"
 
 namespace bp {
 
@@ -26,7 +26,7 @@ using ParamSpan = std::span<Param<T>* const>;
 
 /// One tensor's step of plain SGD (Sgd without weight decay) in element-wise form, for code that
 /// applies it where the gradient is computed (the trainer's fused SGD step, fused::backward_sgd,
-/// src/fused_sgd.hpp).
+/// src/nn/fused/fused_sgd.hpp).
 /// Per element, with the gradient g:
 ///   velocity == nullptr:  w += -lr * g
 ///   otherwise:            v = first ? g : v * momentum + keep * g;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "backprop/trainer.hpp"
+#include "backprop/train/trainer.hpp"
 
 namespace bp {
 

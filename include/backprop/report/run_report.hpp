@@ -13,10 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backprop/layer.hpp"
-#include "backprop/metrics.hpp"
-#include "backprop/network.hpp"
-#include "backprop/summary.hpp"
+#include "backprop/nn/layer.hpp"
+#include "backprop/train/metrics.hpp"
+#include "backprop/nn/network.hpp"
+#include "backprop/nn/summary.hpp"
 #include "backprop/report/metrics_log.hpp"
 
 namespace bp {

@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-#include "backprop/atomic_file.hpp"
+#include "backprop/io/atomic_file.hpp"
 #include "backprop/optim/options.hpp"
 #include "data_args.hpp"
 

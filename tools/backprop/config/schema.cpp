@@ -1,8 +1,8 @@
 // The tables of every subcommand's keys, and the checks of one value against its key.
 #include "config/schema.hpp"
 
-#include "backprop/activation.hpp"
-#include "backprop/init.hpp"
+#include "backprop/nn/activation.hpp"
+#include "backprop/nn/init.hpp"
 
 namespace bp::cli {
 
