@@ -83,6 +83,70 @@ void write_html_report(const std::string& path, const Json& out, const Model<flo
   write_file_atomically(path, {reinterpret_cast<const unsigned char*>(html.data()), html.size()});
 }
 
+// Loss, accuracy, top-k, per-class precision/recall/F1 and the confusion matrix into `out`.
+void add_classification(Json& out, const Model<float>& m, const Dataset& ds, const Scaler& scaler,
+                        std::size_t batch, std::size_t top_k) {
+  ClassificationMetrics<float> cm(ds.classes());
+  out["loss"] = evaluate<float>(m.net, ds, scaler, batch, &cm, nullptr);
+  out["accuracy"] = cm.accuracy();
+  if (top_k < ds.classes()) out["top_k_accuracy"] = {{std::to_string(top_k), cm.top_k_accuracy(top_k)}};
+  out["macro_precision"] = cm.macro_precision();
+  out["macro_recall"] = cm.macro_recall();
+  out["macro_f1"] = cm.macro_f1();
+  Json classes = Json::array();
+  for (std::size_t c = 0; c < ds.classes(); ++c)
+    classes.push_back({{"name", ds.class_names()[c]}, {"precision", cm.precision(c)}, {"recall", cm.recall(c)},
+                       {"f1", cm.f1(c)}, {"support", cm.support(c)}});
+  out["classes"] = classes;
+  Json conf = Json::array();
+  for (std::size_t t = 0; t < ds.classes(); ++t) {
+    Json row = Json::array();
+    for (std::size_t p = 0; p < ds.classes(); ++p) row.push_back(cm.confusion(t, p));
+    conf.push_back(row);
+  }
+  out["confusion"] = conf;
+}
+
+// Loss, MSE, MAE and R² overall and per output into `out`.
+void add_regression(Json& out, const Model<float>& m, const Dataset& ds, const Scaler& scaler, std::size_t batch) {
+  RegressionMetrics<float> rm(ds.target_width());
+  out["loss"] = evaluate<float>(m.net, ds, scaler, batch, nullptr, &rm);
+  out["mse"] = rm.mse();
+  out["mae"] = rm.mae();
+  out["r2"] = rm.r2();
+  Json per = Json::array();
+  for (std::size_t o = 0; o < ds.target_width(); ++o)
+    per.push_back({{"output", o + 1}, {"name", o < m.info.columns.targets.size() ? m.info.columns.targets[o] : "y" + std::to_string(o + 1)},
+                   {"mse", rm.mse(o)}, {"mae", rm.mae(o)}, {"r2", rm.r2(o)}});
+  out["outputs"] = per;
+}
+
+// The text report of `out` (what --report text prints).
+void print_text_report(const Json& out, const std::string& data, const std::vector<std::string>& class_names) {
+  std::printf("model %s: network %s, loss %s\n", out["model"].get<std::string>().c_str(),
+              out["network"].get<std::string>().c_str(), out["loss_function"].get<std::string>().c_str());
+  std::printf("data %s: %zu samples\n\n", data.c_str(), out["samples"].get<std::size_t>());
+  std::printf("loss      %.6g\n", out["loss"].get<double>());
+  if (!out.contains("accuracy")) {
+    std::printf("mse       %.6g\nmae       %.6g\nr2        %.6f\n", out["mse"].get<double>(), out["mae"].get<double>(),
+                out["r2"].get<double>());
+    return;
+  }
+  std::printf("accuracy  %.4f\n", out["accuracy"].get<double>());
+  if (out.contains("top_k_accuracy"))
+    for (const auto& [k, v] : out["top_k_accuracy"].items()) std::printf("top-%s     %.4f\n", k.c_str(), v.get<double>());
+  std::printf("macro     precision %.4f  recall %.4f  f1 %.4f\n\n", out["macro_precision"].get<double>(),
+              out["macro_recall"].get<double>(), out["macro_f1"].get<double>());
+  std::size_t w = 5;
+  for (const auto& n : class_names) w = std::max(w, n.size());
+  std::printf("%-*s  precision  recall     f1         support\n", static_cast<int>(w), "class");
+  for (const auto& c : out["classes"])
+    std::printf("%-*s  %-9.4f  %-9.4f  %-9.4f  %llu\n", static_cast<int>(w), c["name"].get<std::string>().c_str(),
+                c["precision"].get<double>(), c["recall"].get<double>(), c["f1"].get<double>(),
+                static_cast<unsigned long long>(c["support"].get<std::uint64_t>()));
+  print_confusion(class_names, out["confusion"]);
+}
+
 int run_evaluate(Json cfg) {
   resolve_dataset_shortcut(cfg);
   const std::string model_path = cfg["model"].get<std::string>();
@@ -113,66 +177,12 @@ int run_evaluate(Json cfg) {
   out["network"] = arch_of(m.net);
   out["loss_function"] = std::string(loss_name(m.net.loss()));
   out["samples"] = ds.size();
-  if (classify) {
-    ClassificationMetrics<float> cm(ds.classes());
-    out["loss"] = evaluate<float>(m.net, ds, scaler, batch, &cm, nullptr);
-    out["accuracy"] = cm.accuracy();
-    const auto k = cfg["top_k"].get<std::size_t>();
-    if (k < ds.classes()) out["top_k_accuracy"] = {{std::to_string(k), cm.top_k_accuracy(k)}};
-    out["macro_precision"] = cm.macro_precision();
-    out["macro_recall"] = cm.macro_recall();
-    out["macro_f1"] = cm.macro_f1();
-    Json classes = Json::array();
-    for (std::size_t c = 0; c < ds.classes(); ++c)
-      classes.push_back({{"name", ds.class_names()[c]}, {"precision", cm.precision(c)}, {"recall", cm.recall(c)},
-                         {"f1", cm.f1(c)}, {"support", cm.support(c)}});
-    out["classes"] = classes;
-    Json conf = Json::array();
-    for (std::size_t t = 0; t < ds.classes(); ++t) {
-      Json row = Json::array();
-      for (std::size_t p = 0; p < ds.classes(); ++p) row.push_back(cm.confusion(t, p));
-      conf.push_back(row);
-    }
-    out["confusion"] = conf;
-  } else {
-    RegressionMetrics<float> rm(ds.target_width());
-    out["loss"] = evaluate<float>(m.net, ds, scaler, batch, nullptr, &rm);
-    out["mse"] = rm.mse();
-    out["mae"] = rm.mae();
-    out["r2"] = rm.r2();
-    Json per = Json::array();
-    for (std::size_t o = 0; o < ds.target_width(); ++o)
-      per.push_back({{"output", o + 1}, {"name", o < m.info.columns.targets.size() ? m.info.columns.targets[o] : "y" + std::to_string(o + 1)},
-                     {"mse", rm.mse(o)}, {"mae", rm.mae(o)}, {"r2", rm.r2(o)}});
-    out["outputs"] = per;
-  }
-  if (!html_path.empty()) write_html_report(html_path, out, m, data, classify ? ds.class_names() : std::vector<std::string>{});
-  if (report == "json") {
-    std::printf("%s\n", out.dump(2).c_str());
-    return 0;
-  }
-  std::printf("model %s: network %s, loss %s\n", model_path.c_str(), out["network"].get<std::string>().c_str(),
-              out["loss_function"].get<std::string>().c_str());
-  std::printf("data %s: %zu samples\n\n", data.c_str(), ds.size());
-  std::printf("loss      %.6g\n", out["loss"].get<double>());
-  if (classify) {
-    std::printf("accuracy  %.4f\n", out["accuracy"].get<double>());
-    if (out.contains("top_k_accuracy"))
-      for (const auto& [k, v] : out["top_k_accuracy"].items()) std::printf("top-%s     %.4f\n", k.c_str(), v.get<double>());
-    std::printf("macro     precision %.4f  recall %.4f  f1 %.4f\n\n", out["macro_precision"].get<double>(),
-                out["macro_recall"].get<double>(), out["macro_f1"].get<double>());
-    std::size_t w = 5;
-    for (const auto& n : ds.class_names()) w = std::max(w, n.size());
-    std::printf("%-*s  precision  recall     f1         support\n", static_cast<int>(w), "class");
-    for (const auto& c : out["classes"])
-      std::printf("%-*s  %-9.4f  %-9.4f  %-9.4f  %llu\n", static_cast<int>(w), c["name"].get<std::string>().c_str(),
-                  c["precision"].get<double>(), c["recall"].get<double>(), c["f1"].get<double>(),
-                  static_cast<unsigned long long>(c["support"].get<std::uint64_t>()));
-    print_confusion(ds.class_names(), out["confusion"]);
-  } else {
-    std::printf("mse       %.6g\nmae       %.6g\nr2        %.6f\n", out["mse"].get<double>(), out["mae"].get<double>(),
-                out["r2"].get<double>());
-  }
+  if (classify) add_classification(out, m, ds, scaler, batch, cfg["top_k"].get<std::size_t>());
+  else add_regression(out, m, ds, scaler, batch);
+  const std::vector<std::string> names = classify ? ds.class_names() : std::vector<std::string>{};
+  if (!html_path.empty()) write_html_report(html_path, out, m, data, names);
+  if (report == "json") std::printf("%s\n", out.dump(2).c_str());
+  else print_text_report(out, data, names);
   return 0;
 }
 

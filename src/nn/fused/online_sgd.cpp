@@ -306,6 +306,46 @@ struct LayerRefs {
 
 constexpr std::size_t kMaxFusedDepth = 16;  // deeper networks take the general path
 
+// A two-layer network of at most kTiny units a layer under (half) SSE or MSE: one of the unrolled steps
+// kTiny2Steps. False (nothing done) for any other network.
+template <class T, class Chain>
+bool try_tiny2(Network<T>& net, const Chain& chain, const Matrix<T>& x, const Matrix<T>& t, T lr,
+               T& e) {
+  using A = FusedAccess<T>;
+  const Loss loss = net.loss();
+  if (chain.size() != 2 || (loss != Loss::kHalfSse && loss != Loss::kMse)) return false;
+  Dense<T>& d0 = *chain[0].dense;
+  Dense<T>& d1 = *chain[1].dense;
+  const std::size_t I = d0.in(), H = d0.out(), O = d1.out();
+  if (!is_inline_activation(d0.activation()) || !is_inline_activation(d1.activation()) ||
+      I > kTiny || H > kTiny || O > kTiny)
+    return false;
+  Matrix<T>& z0 = A::z(d0);
+  Matrix<T>& a0 = A::output(net, chain[0].index);
+  Matrix<T>& dz0 = A::dz(d0);
+  Matrix<T>& z1 = A::z(d1);
+  Matrix<T>& a1 = A::output(net, chain[1].index);
+  Matrix<T>& dz1 = A::dz(d1);
+  Matrix<T>& da_m = A::scratch(net);  // dE/da of the hidden layer
+  z0.resize(1, H);
+  a0.resize(1, H);
+  dz0.resize(1, H);
+  z1.resize(1, O);
+  a1.resize(1, O);
+  dz1.resize(1, O);
+  da_m.resize(1, H);
+  const Tiny2<T> p{x.data(),          t.data(),           d0.weights().value.data(),
+                   d0.bias().value.data(), z0.data(),     a0.data(),
+                   dz0.data(),        d1.weights().value.data(), d1.bias().value.data(),
+                   z1.data(),         a1.data(),          dz1.data(),
+                   da_m.data(),       d0.activation(),    d1.activation(),
+                   lr,
+                   d0.weights().trainable, d0.bias().trainable, d1.weights().trainable,
+                   d1.bias().trainable, loss == Loss::kHalfSse};
+  e = kTiny2Steps<T>[((I - 1) * kTiny + H - 1) * kTiny + O - 1](p);
+  return true;
+}
+
 }  // namespace
 
 namespace fused {
@@ -320,41 +360,9 @@ bool online_sgd_step(Network<T>& net, const Matrix<T>& x, const Matrix<T>& t, T 
     return false;
   for (const auto& link : chain)
     if (link.dropout) return false;
+  if (try_tiny2(net, chain, x, t, lr, e)) return true;
   const Loss loss = net.loss();
   Matrix<T>& da_m = A::scratch(net);  // dE/da of a hidden layer
-
-  if (L == 2 && (loss == Loss::kHalfSse || loss == Loss::kMse) &&
-      is_inline_activation(chain[0].dense->activation()) &&
-      is_inline_activation(chain[1].dense->activation())) {
-    Dense<T>& d0 = *chain[0].dense;
-    Dense<T>& d1 = *chain[1].dense;
-    const std::size_t I = d0.in(), H = d0.out(), O = d1.out();
-    if (I <= kTiny && H <= kTiny && O <= kTiny) {
-      Matrix<T>& z0 = A::z(d0);
-      Matrix<T>& a0 = A::output(net, chain[0].index);
-      Matrix<T>& dz0 = A::dz(d0);
-      Matrix<T>& z1 = A::z(d1);
-      Matrix<T>& a1 = A::output(net, chain[1].index);
-      Matrix<T>& dz1 = A::dz(d1);
-      z0.resize(1, H);
-      a0.resize(1, H);
-      dz0.resize(1, H);
-      z1.resize(1, O);
-      a1.resize(1, O);
-      dz1.resize(1, O);
-      da_m.resize(1, H);
-      const Tiny2<T> p{x.data(),          t.data(),           d0.weights().value.data(),
-                       d0.bias().value.data(), z0.data(),     a0.data(),
-                       dz0.data(),        d1.weights().value.data(), d1.bias().value.data(),
-                       z1.data(),         a1.data(),          dz1.data(),
-                       da_m.data(),       d0.activation(),    d1.activation(),
-                       lr,
-                       d0.weights().trainable, d0.bias().trainable, d1.weights().trainable,
-                       d1.bias().trainable, loss == Loss::kHalfSse};
-      e = kTiny2Steps<T>[((I - 1) * kTiny + H - 1) * kTiny + O - 1](p);
-      return true;
-    }
-  }
 
   LayerRefs<T> refs[kMaxFusedDepth];
   std::size_t widest = 0;
