@@ -24,7 +24,7 @@
 #include "backprop/core/error.hpp"
 #include "backprop/io/model.hpp"
 #include "backprop/tutorial/netspec.hpp"
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 #include "nn/dense_at.hpp"
 
 namespace bp {

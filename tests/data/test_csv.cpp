@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "backprop/data/csv.hpp"
 #include "backprop/data/features.hpp"
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

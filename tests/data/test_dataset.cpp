@@ -7,7 +7,7 @@
 #include <numeric>
 #include <set>
 
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

@@ -9,7 +9,7 @@
 #include "backprop/data/csv.hpp"
 #include "backprop/data/features.hpp"
 #include "backprop/core/error.hpp"
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <limits>
 
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

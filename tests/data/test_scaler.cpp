@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "data/data_test_util.hpp"
+#include "testing/data_util.hpp"
 
 namespace bp {
 namespace {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kernels/batchnorm.hpp"
-#include "kernels/cnn_test_util.hpp"
+#include "testing/cnn_util.hpp"
 #include "reference/conv_reference.inc"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cnn_test_util.hpp"
+#include "testing/cnn_util.hpp"
 #include "kernels/conv2d.hpp"
 #include "reference/conv_reference.inc"
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cnn_test_util.hpp"
+#include "testing/cnn_util.hpp"
 #include "kernels/pool2d.hpp"
 #include "reference/conv_reference.inc"
 
