@@ -31,6 +31,7 @@
 #include "backprop/model.hpp"
 #include "backprop/netspec.hpp"
 #include "backprop/network.hpp"
+#include "backprop/nn/network_spec.hpp"
 #include "backprop/optim/adadelta.hpp"
 #include "backprop/optim/adagrad.hpp"
 #include "backprop/optim/adam.hpp"

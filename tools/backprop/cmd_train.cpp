@@ -307,6 +307,14 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
       throw DataError(resume_path + ": the checkpoint's network has " + std::to_string(saved.size()) +
                       " parameter tensors; this configuration has " + std::to_string(params.size()));
     for (std::size_t k = 0; k < params.size(); ++k) params[k]->assign(saved[k]->value);
+    for (std::size_t l = 0; l < net.depth() && l < ck->model.net.depth(); ++l) {  // BatchNorm's running statistics
+      const auto from = ck->model.net.layer(l).buffers(), to_buffers = net.layer(l).buffers();
+      if (from.size() != to_buffers.size())
+        throw DataError(resume_path + ": the checkpoint's layer " + std::to_string(l + 1) + " has " +
+                        std::to_string(from.size()) + " buffers; this configuration's has " +
+                        std::to_string(to_buffers.size()));
+      for (std::size_t k = 0; k < from.size(); ++k) to_buffers[k]->assign(from[k]->value);
+    }
     opt->load_state(ck->optimizer);
     if (plateau) {
       if (ck->extra.size() != 5) throw DataError(resume_path + ": the checkpoint has no plateau-schedule state");
