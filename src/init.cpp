@@ -315,7 +315,7 @@ void init_network(Network<T>& net, const InitOptions& opts, std::uint64_t seed) 
   const std::vector<Weighted<T>> layers = weighted_layers(net);
   for (const Weighted<T>& layer : layers)
     if (opts.kind == InitKind::kWidrowNguyen && !layer.dense)
-      throw UsageError("init_network: widrow-nguyen is defined for dense layers; layer " +
+      throw UsageError("widrow-nguyen initialization is defined for dense layers only; layer " +
                        std::to_string(layer.index) + " is " + std::string(net.layer(layer.index - 1).kind()));
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const Weighted<T>& layer = layers[l];

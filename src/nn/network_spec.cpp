@@ -2,6 +2,8 @@
 #include "backprop/nn/network_spec.hpp"
 
 #include <memory>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
@@ -74,6 +76,7 @@ Network<T> network_from_spec(const Json& spec, Shape in, Loss loss, const Networ
   if (in.size() == 0) throw UsageError("the input shape " + to_string(in) + " is empty");
   Network<T> net;
   std::size_t values = 0, per_sample = 0;
+  const std::string source = "left of the network's limit of " + std::to_string(limits.max_params) + " values";
   for (std::size_t l = 0; l < spec.size(); ++l) {
     const std::size_t index = l + 1;
     const std::string kind = kind_of(spec[l], index);
@@ -82,7 +85,7 @@ Network<T> network_from_spec(const Json& spec, Shape in, Loss loss, const Networ
     std::unique_ptr<Layer<T>> layer;
     {
       // Each layer may allocate what is left of the network's budget, and no more.
-      const ParamBudget budget(limits.max_params - values);
+      const ParamBudget budget(limits.max_params - values, source.c_str());
       try {
         layer = make_layer<T>(kind, config, in, index);
       } catch (const ShapeError& e) {

@@ -5,8 +5,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "backprop/network.hpp"
 
