@@ -2,10 +2,10 @@
 #include "backprop/nn/network_spec.hpp"
 
 #include <memory>
-
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include "backprop/conv2d.hpp"
 #include "backprop/dropout.hpp"
