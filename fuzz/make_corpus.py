@@ -51,8 +51,8 @@ def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, vers
           features=(), label="", label_index=-1, targets=(), records=None, input_shape=None):
     """A model file (docs/file-formats.md); layers: [(in, out, activation)] of dense layers. Version 2
     on: with the column names (features, label, label_index, targets). Version 3 on: layer records,
-    by default the dense layers', or `records` [(kind, config JSON, in shape, [(name, rows, cols)])]
-    after `input_shape`."""
+    by default the dense layers', or `records` [(kind, config JSON, in shape, params [(name, rows, cols)]
+    [, buffers [(name, rows, cols)]])] after `input_shape`."""
     def s(t):
         t = t.encode()
         return struct.pack("<I", len(t)) + t
@@ -74,10 +74,14 @@ def model(layers, loss="cross-entropy", scalar=4, pre="none", classes=None, vers
                        for n, (i, o, act) in enumerate(layers)]
             input_shape = (layers[0][0], 1, 1)
         body = s(loss) + struct.pack("<QQQ", *input_shape) + struct.pack("<I", len(records))
-        for kind, config, shape, params in records:
+        for kind, config, shape, params, *rest in records:
+            buffers = rest[0] if rest else []
             body += s(kind) + s(config) + struct.pack("<QQQ", *shape) + struct.pack("<I", len(params))
             body += b"".join(s(name) + struct.pack("<QQ", r, c) for name, r, c in params)
-            body += struct.pack("<I", 0) + b"".join(values(r * c) for _, r, c in params)
+            body += struct.pack("<I", len(buffers)) + b"".join(s(name) + struct.pack("<QQ", r, c) for name, r, c in buffers)
+            body += b"".join(values(r * c) for _, r, c in params)
+            # running variances must be >= 0: the buffers hold 1s
+            body += b"".join(struct.pack(fmt, 1.0) * (r * c) for _, r, c in buffers)
     else:
         body = s(loss) + struct.pack("<I", len(layers))
         for i, o, act in layers:
@@ -109,6 +113,22 @@ EVERY_KIND = [
     ("dropout", '{"p":0.25}', (3, 1, 1), []),
     ("activation", '{"activation":"tanh"}', (3, 1, 1), []),
     ("dense", '{"units":2}', (3, 1, 1), [("dense_2.w", 2, 3), ("dense_2.b", 1, 2)]),
+]
+
+# A version-3 CNN: conv2d 1x4x4 -> 2x4x4, batchnorm2d (with its running statistics), maxpool2d,
+# conv2d without bias, avgpool2d, flatten, dense 2 -> 3 softmax.
+CNN = [
+    ("conv2d", '{"filters":2,"kernel":[3,3],"stride":[1,1],"padding":[1,1,1,1],"bias":true}', (1, 4, 4),
+     [("conv2d_1.w", 2, 9), ("conv2d_1.b", 1, 2)]),
+    ("batchnorm2d", '{"momentum":0.1,"eps":1e-05}', (2, 4, 4),
+     [("batchnorm2d_1.gamma", 1, 2), ("batchnorm2d_1.beta", 1, 2)],
+     [("batchnorm2d_1.running_mean", 1, 2), ("batchnorm2d_1.running_var", 1, 2)]),
+    ("maxpool2d", '{"kernel":[2,2],"stride":[2,2],"padding":[0,0,0,0]}', (2, 4, 4), []),
+    ("conv2d", '{"filters":2,"kernel":[1,1],"stride":[1,1],"padding":[0,0,0,0],"bias":false}', (2, 2, 2),
+     [("conv2d_2.w", 2, 2)]),
+    ("avgpool2d", '{"kernel":[2,2],"stride":[2,2],"padding":[0,0,0,0]}', (2, 2, 2), []),
+    ("flatten", "{}", (2, 1, 1), []),
+    ("dense", '{"units":3,"activation":"softmax"}', (2, 1, 1), [("dense_1.w", 3, 2), ("dense_1.b", 1, 3)]),
 ]
 
 
@@ -181,6 +201,7 @@ def seeds():
         "version2.bpm": fix + model([(2, 3, "relu"), (3, 2, "identity")], classes=["a", "b"], features=["x", "y"],
                                     version=2),
         "every-kind.bpm": fix + model([], loss="mse", records=EVERY_KIND, input_shape=(2, 2, 1)),
+        "cnn.bpm": fix + model([], records=CNN, input_shape=(1, 4, 4), classes=["a", "b", "c"]),
         "version4.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", version=4),
         "crc.bpm": raw + model([(1, 1, "sigmoid")], loss="mse", corrupt_crc=True),
         "truncated.bpm": raw + m[:-9], "gz.bpm": raw + gz(m),
@@ -205,8 +226,24 @@ def seeds():
     })
     with open(os.path.join(examples, "fashion-mnist.json"), "rb") as f:
         fm = f.read()
+    with open(os.path.join(examples, "fashion-mnist-cnn.json"), "rb") as f:
+        cnn_config = f.read()
+    spec = json.loads(cnn_config)
+    out["network_spec"] = {
+        "fashion-mnist-cnn.json": json.dumps({"input_shape": spec["input_shape"], "network": spec["network"]}).encode(),
+        "small-cnn.json": json.dumps({"input_shape": [1, 1, 2], "network": CNN_SPEC}).encode(),
+        "strided.json": b'{"input_shape": [2, 7, 5], "network": [{"type": "conv2d", "filters": 3, "kernel": [3, 2], '
+                        b'"stride": 2, "padding": [1, 0, 1, 1]}, {"type": "avgpool2d", "kernel": 2, "padding": 1}, '
+                        b'{"type": "flatten"}, {"type": "batchnorm1d"}, {"type": "dropout", "p": 0.5}, '
+                        b'{"type": "dense", "units": 2, "activation": "sigmoid"}]}',
+        "dense.json": b'{"input_shape": [4], "network": [{"type": "dense", "units": 3, "activation": "tanh"}]}',
+        "huge.json": b'{"input_shape": [1, 8, 8], "network": [{"type": "conv2d", "filters": 4294967296, "kernel": 3}]}',
+        "kernel.json": b'{"input_shape": [1, 3, 3], "network": [{"type": "maxpool2d", "kernel": 5}]}',
+        "bad.json": b'{"input_shape": [1], "network": [{"type": ]}',
+    }
     out["config"] = {
         "fashion-mnist.json": fm,
+        "fashion-mnist-cnn.json": cnn_config,
         "small.json": b'{"layers": [2, 8, 3], "epochs": 40, "batch_size": "16", "lr": 0.02, "seed": 7}',
         "unknown.json": b'{"epochs": 3, "lerning_rate": 0.1}',
         "type.json": b'{"epochs": "ten"}',
@@ -240,7 +277,12 @@ CHECKPOINT_RUNS = [
                                  "--dropout", "0.1", "--validation-split", "0.25", "--schedule", "plateau"]),
     ("irprop-plus-full-batch", ["--optimizer", "irprop+", "--batch-size", "full"]),
     ("lbfgs-double", ["--precision", "double", "--optimizer", "lbfgs", "--batch-size", "full", "--history-size", "4"]),
+    # a network spec (conv2d, batchnorm2d with its running statistics, pooling) on 1x1x2 "images"
+    ("cnn-adam", ["--network", "@SPEC@", "--input-shape", "1,1,2", "--optimizer", "adam", "--lr", "0.01"]),
 ]
+CNN_SPEC = [{"type": "conv2d", "filters": 3, "kernel": [1, 2], "padding": [0, 1]}, {"type": "batchnorm2d"},
+            {"type": "activation", "activation": "relu"}, {"type": "maxpool2d", "kernel": [1, 2]},
+            {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}]
 
 
 def checkpoints_from_cli(backprop):
@@ -251,11 +293,17 @@ def checkpoints_from_cli(backprop):
         data = os.path.join(tmp, "data.csv")
         with open(data, "w") as f:
             f.write("\n".join(rows) + "\n")
+        spec = os.path.join(tmp, "spec.json")
+        with open(spec, "w") as f:
+            json.dump(CNN_SPEC, f)
         for name, flags in CHECKPOINT_RUNS:
+            flags = [spec if a == "@SPEC@" else a for a in flags]
             ck = os.path.join(tmp, name + ".bpc")
             args = [backprop, "train", "--train", data, "--layers", "2,3,3", "--epochs", "2", "--batch-size", "4",
                     "--seed", "3", "--verbose", "0", "--output", os.path.join(tmp, "m.bpm"), "--checkpoint", ck,
                     "--checkpoint-every", "1steps"]
+            if "--network" in flags:  # a spec describes the whole network: no --layers
+                args = args[:4] + args[6:]
             # later flags override the defaults above (CLI11 keeps the last value)
             subprocess.run(args + flags, check=True, stdout=subprocess.DEVNULL)
             with open(ck, "rb") as f:

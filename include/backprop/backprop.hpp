@@ -31,6 +31,7 @@
 #include "backprop/io/model.hpp"
 #include "backprop/tutorial/netspec.hpp"
 #include "backprop/nn/network.hpp"
+#include "backprop/nn/network_spec.hpp"
 #include "backprop/optim/adadelta.hpp"
 #include "backprop/optim/adagrad.hpp"
 #include "backprop/optim/adam.hpp"

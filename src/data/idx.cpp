@@ -321,6 +321,21 @@ Dataset load_idx_bytes(std::string_view images, const std::string& images_name, 
   return make_idx_dataset(std::move(img), images_name, lab, labels_name, options);
 }
 
+std::vector<std::size_t> idx_sample_dims(const std::string& images_path) {
+  GzFile in(images_path);
+  unsigned char head[4] = {0, 0, 0, 0};
+  if (in.read(head, 4) < 4 || head[0] != 0 || head[1] != 0 || head[3] == 0) return {};
+  std::vector<unsigned char> dim_bytes(4u * head[3]);
+  if (in.read(dim_bytes.data(), dim_bytes.size()) < dim_bytes.size()) return {};
+  std::vector<std::size_t> dims;
+  for (std::size_t d = 1; d < head[3]; ++d) {  // dimension 0 counts the samples
+    const unsigned char* b = dim_bytes.data() + 4 * d;
+    dims.push_back((std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) |
+                   std::size_t(b[3]));
+  }
+  return dims;
+}
+
 Dataset load_idx_images(const std::string& images_path) {
   return make_idx_features(read_idx(images_path), images_path);
 }

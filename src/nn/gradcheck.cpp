@@ -5,6 +5,9 @@
 #include <cmath>
 #include <utility>
 
+#include "backprop/nn/conv2d.hpp"
+#include "backprop/nn/dropout.hpp"
+
 namespace bp {
 
 double GradcheckReport::worst() const noexcept {
@@ -36,7 +39,17 @@ double numeric(F&& loss, double& v, double h) {
 GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const Matrix<double>& t,
                           const GradcheckOptions& opts) {
   GradcheckReport report;
-  net.set_training(false);  // dropout would draw a new mask on every evaluation
+  // Training mode, so that BatchNorm is checked through its batch statistics, unless there is
+  // dropout, which would draw a new mask on every evaluation. The forward passes of training mode
+  // move BatchNorm's running statistics: they are put back at the end.
+  bool dropout = false;
+  std::vector<Matrix<double>> buffers;
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    dropout = dropout || net.layer(l).as<Dropout<double>>() != nullptr;
+    for (const Param<double>* b : net.layer(l).buffers()) buffers.push_back(b->value);
+  }
+  const bool was_training = net.training();
+  net.set_training(!dropout);
   net.zero_grad();
   net.forward(x);
   net.backward(x, t, /*need_dx=*/true);
@@ -72,10 +85,12 @@ GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const M
                     r.min_abs_z < 4 * opts.h * (1 + max_in) * static_cast<double>(net.depth());
     }
     const Dense<double>* dense = layer.as<Dense<double>>();
+    Conv2D<double>* conv = layer.as<Conv2D<double>>();
     for (Param<double>* p : params) {
       const Matrix<double>& g = grads[k_param++];
       if (!p->trainable) continue;
-      double& worst = dense && p == &dense->bias() ? r.worst_bias : r.worst_weight;
+      const bool bias = (dense && p == &dense->bias()) || (conv && p == &conv->bias());
+      double& worst = bias ? r.worst_bias : r.worst_weight;
       for (std::size_t k = 0; k < p->size(); ++k, ++r.checked)
         worst = std::max(worst, rel_err(g[k], numeric(loss, p->value[k], opts.h), opts.floor));
     }
@@ -84,6 +99,10 @@ GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const M
   for (std::size_t k = 0; k < xp.size(); ++k)
     report.worst_input = std::max(report.worst_input, rel_err(dx[k], numeric(loss, xp[k], opts.h), opts.floor));
   net.forward(x);  // leave the caches as a forward of x left them
+  std::size_t k_buffer = 0;
+  for (std::size_t l = 0; l < net.depth(); ++l)
+    for (Param<double>* b : net.layer(l).buffers()) b->assign(buffers[k_buffer++]);
+  net.set_training(was_training);
   return report;
 }
 

@@ -7,14 +7,16 @@
 #include <utility>
 #include <vector>
 
+#include "backprop/nn/batchnorm.hpp"
+#include "backprop/nn/conv2d.hpp"
 #include "backprop/core/error.hpp"
 
 namespace bp {
 
 namespace {
 
-// The network's dense layers in order: the layers the initializers know. The l-th one draws from
-// tensor_draw(seed, l, ...). Throws UsageError for a layer with parameters of another kind.
+// The network's dense layers in order: the layers the legacy init_uniform knows. Throws
+// UsageError for a layer with parameters of another kind.
 template <class T>
 std::vector<Dense<T>*> dense_layers(Network<T>& net, const char* who) {
   std::vector<Dense<T>*> dense;
@@ -233,6 +235,65 @@ void widrow_nguyen_layer(Dense<T>& layer, double gain, std::uint64_t seed, std::
   }
 }
 
+// A layer whose weight matrix the named schemes draw: dense (O, I), fan_in I, fan_out O; or
+// conv2d (OC, C·KH·KW), fan_in C·KH·KW, fan_out OC·KH·KW (PyTorch's convention). The l-th one
+// draws from tensor_draw(seed, l, ...), so a network of dense layers gets what it always got.
+template <class T>
+struct Weighted {
+  Param<T>* w = nullptr;
+  Param<T>* b = nullptr;  // nullptr: the layer has no bias
+  double fan_in = 0, fan_out = 0;
+  Dense<T>* dense = nullptr;  // the layer, when it is dense (Widrow-Nguyen needs it)
+  std::size_t index = 0;      // 1-based position in the network, for messages
+};
+
+// The weighted layers of net in order; BatchNorm layers are reset to gamma 1, beta 0, running
+// mean 0 and variance 1 on the way. Throws UsageError for a layer with parameters of another kind.
+template <class T>
+std::vector<Weighted<T>> weighted_layers(Network<T>& net) {
+  std::vector<Weighted<T>> out;
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    Layer<T>& layer = net.layer(l);
+    if (auto* d = layer.template as<Dense<T>>()) {
+      out.push_back({&d->weights(), &d->bias(), static_cast<double>(d->in()),
+                     static_cast<double>(d->out()), d, l + 1});
+    } else if (auto* c = layer.template as<Conv2D<T>>()) {
+      const Window2D& win = c->options().window;
+      out.push_back({&c->weights(), c->options().bias ? &c->bias() : nullptr,
+                     static_cast<double>(c->weights().cols()),
+                     static_cast<double>(c->weights().rows() * win.kh * win.kw), nullptr, l + 1});
+    } else if (auto* bn = layer.template as<BatchNorm<T>>()) {
+      fill_constant(bn->gamma(), 1);
+      fill_constant(bn->beta(), 0);
+      bn->running_mean().value.fill(T(0));
+      bn->running_var().value.fill(T(1));
+    } else if (!std::as_const(layer).params().empty()) {
+      throw UsageError("init_network: layer " + std::to_string(l + 1) + " (" + layer.name() + ") is " +
+                       std::string(layer.kind()) + ", which has no initialization rule");
+    }
+  }
+  return out;
+}
+
+// The bound a of a uniform kind, or the standard deviation s of a normal kind (`normal` set).
+double scale_of(const InitOptions& opts, double I, double O, bool& normal) {
+  const double g = opts.gain;
+  normal = false;
+  switch (opts.kind) {
+    case InitKind::kXavierUniform: return g * std::sqrt(6 / (I + O));
+    case InitKind::kXavierNormal: normal = true; return g * std::sqrt(2 / (I + O));
+    case InitKind::kHeUniform: return g * std::sqrt(6 / I);
+    case InitKind::kHeNormal: normal = true; return g * std::sqrt(2 / I);
+    case InitKind::kLecunUniform: return g * std::sqrt(3 / I);
+    case InitKind::kLecunNormal: normal = true; return g * std::sqrt(1 / I);
+    case InitKind::kWidrowNguyen: return 0.5;  // the output layer: N&W's start range
+    case InitKind::kUniform: return g * opts.range;
+    case InitKind::kExplicit: break;
+  }
+  BP_ASSERT(false);
+  return 0;
+}
+
 }  // namespace
 
 template <class T>
@@ -251,33 +312,24 @@ void init_network(Network<T>& net, const InitOptions& opts, std::uint64_t seed) 
       }
     return;
   }
-  const double g = opts.gain;
-  const std::vector<Dense<T>*> dense = dense_layers(net, "init_network");
-  for (std::size_t l = 0; l < dense.size(); ++l) {
-    Dense<T>& layer = *dense[l];
-    const auto I = static_cast<double>(layer.in()), O = static_cast<double>(layer.out());
-    const bool hidden = l + 1 < dense.size();
+  const std::vector<Weighted<T>> layers = weighted_layers(net);
+  for (const Weighted<T>& layer : layers)
+    if (opts.kind == InitKind::kWidrowNguyen && !layer.dense)
+      throw UsageError("widrow-nguyen initialization is defined for dense layers only; layer " +
+                       std::to_string(layer.index) + " is " + std::string(net.layer(layer.index - 1).kind()));
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const Weighted<T>& layer = layers[l];
+    const bool hidden = l + 1 < layers.size();
     if (opts.kind == InitKind::kWidrowNguyen && hidden) {
-      widrow_nguyen_layer(layer, g, seed, l);
+      widrow_nguyen_layer(*layer.dense, opts.gain, seed, l);
       continue;
     }
-    fill_constant(layer.bias(), opts.bias);
-    if (!layer.weights().trainable) continue;
+    if (layer.b) fill_constant(*layer.b, opts.bias);
+    if (!layer.w->trainable) continue;
     bool normal = false;
-    double scale = 0;  // bound a of a uniform kind, standard deviation s of a normal kind
-    switch (opts.kind) {
-      case InitKind::kXavierUniform: scale = g * std::sqrt(6 / (I + O)); break;
-      case InitKind::kXavierNormal: scale = g * std::sqrt(2 / (I + O)), normal = true; break;
-      case InitKind::kHeUniform: scale = g * std::sqrt(6 / I); break;
-      case InitKind::kHeNormal: scale = g * std::sqrt(2 / I), normal = true; break;
-      case InitKind::kLecunUniform: scale = g * std::sqrt(3 / I); break;
-      case InitKind::kLecunNormal: scale = g * std::sqrt(1 / I), normal = true; break;
-      case InitKind::kWidrowNguyen: scale = 0.5; break;  // the output layer: N&W's start range
-      case InitKind::kUniform: scale = g * opts.range; break;
-      case InitKind::kExplicit: BP_ASSERT(false); break;
-    }
+    const double scale = scale_of(opts, layer.fan_in, layer.fan_out, normal);
     Draw draw = tensor_draw(seed, l, 0);
-    for (auto& w : layer.weights().value)
+    for (auto& w : layer.w->value)
       w = static_cast<T>(normal ? scale * draw.normal() : draw.symmetric(scale));
   }
 }

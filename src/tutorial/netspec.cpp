@@ -112,7 +112,9 @@ struct Reader {
   void layer(const json& v, std::size_t l, Network<double>& net) const {
     const std::string path = "layers[" + std::to_string(l) + "]";
     if (!v.is_object()) fail(path, "an object describing a layer", describe(v));
-    check_keys(v, path, {"in", "out", "activation", "alpha", "weights", "bias", "train_weights",
+    if (v.contains("type") && v["type"] != "dense")
+      fail(path + ".type", "\"dense\" (explain narrates dense layers only)", describe(v["type"]));
+    check_keys(v, path, {"type", "in", "out", "activation", "alpha", "weights", "bias", "train_weights",
                          "train_bias"});
     for (const char* key : {"in", "out", "activation", "weights"})
       if (!v.contains(key)) fail(path + "." + key, "a value (the key is required)", "nothing");
@@ -184,7 +186,13 @@ NetSpec parse_netspec(const std::string& text, const std::string& name) {
     if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     throw ConfigError(name + ": malformed JSON: " + what);
   }
+  if (doc.is_array())
+    r.fail("(top level)", "a network description object with \"layers\" and their weights (explain narrates "
+           "dense networks of given weights, docs/network-json.md)", "a network spec array");
   if (!doc.is_object()) r.fail("(top level)", "a JSON object", describe(doc));
+  if (doc.contains("network") && !doc.contains("layers"))
+    r.fail("network", "\"layers\" with their weights (explain narrates dense networks of given weights, "
+           "docs/network-json.md; a train config's network spec has none)", "a network spec");
   r.check_keys(doc, "", {"description", "layers", "loss", "learning_rate", "input", "target", "names"});
   for (const char* key : {"layers", "input", "target"})
     if (!doc.contains(key)) r.fail(key, "a value (the key is required)", "nothing");

@@ -3,9 +3,13 @@
 # Every time, the checkpoint on disk must load, and resuming from it (sometimes through a second
 # kill and a second resume) must end with a model file byte-identical to the uninterrupted run's,
 # with no temporary files left behind.
-# Usage: kill_resume.sh BACKPROP FIXTURES_DIR OUT_DIR [KILLS=20] [SEED]
+# Usage: kill_resume.sh BACKPROP FIXTURES_DIR OUT_DIR [KILLS=20] [SEED] [NETWORK=mlp|cnn]
+# NETWORK cnn trains a small convolutional network (fixtures/bars-cnn.json: conv2d, batchnorm2d,
+# pooling, dropout) on 8x8 images instead, so that its weights, running statistics and optimizer
+# state go through the checkpoint too.
 set -u
-bp=$1 fx=$2 base=$3/kill kills=${4:-20}
+bp=$1 fx=$2 kills=${4:-20} network=${6:-mlp}
+base=$3/kill-$network
 RANDOM=${5:-$$}
 echo "kill test: $kills kills, RANDOM seed ${5:-$$}"
 rm -rf "$base"
@@ -17,6 +21,10 @@ args=(train --train "$fx/blobs.csv" --config "$fx/blobs-config.json" --epochs 25
       --optimizer sgd --momentum 0.9 --lr 0.05 --validation-split 0.2 --schedule plateau
       --plateau-patience 2 --early-stopping val_loss --patience 1000 --verbose 0
       --output model.bpm --checkpoint ck.bpc --checkpoint-every 5steps)
+if [[ $network == cnn ]]; then
+  args=(train --train "$fx/bars.csv" --config "$fx/bars-cnn.json" --epochs 20 --validation-split 0.2
+        --schedule cosine --verbose 0 --output model.bpm --checkpoint ck.bpc --checkpoint-every 3steps)
+fi
 start=$(date +%s%N)
 (cd "$base/ref" && "$bp" "${args[@]}" >/dev/null) || { echo "the reference run failed"; exit 1; }
 ref_ms=$(( ($(date +%s%N) - start) / 1000000 ))

@@ -51,6 +51,15 @@ struct Checker {
   [[noreturn]] void fail(const std::string& key, const std::string& what) const { flags.fail(key, what); }
 };
 
+// Whether a hidden layer has a ReLU-like activation (init auto: he-uniform for those).
+template <class T>
+bool relu_like_hidden(const Network<T>& net) {
+  for (std::size_t l = 0; l + 1 < net.depth(); ++l)
+    if (const auto oa = net.layer(l).output_activation())
+      if (oa->act == Activation::kRelu || oa->act == Activation::kLeakyRelu || oa->act == Activation::kElu) return true;
+  return false;
+}
+
 // "--threads": all cores when not given (the schema checked the value).
 void set_threads(const Json& v) { set_num_threads(v.is_null() ? 0 : v.get<std::size_t>()); }
 
@@ -153,23 +162,37 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     train_set = std::move(all);
   }
 
-  // Network: sizes and loss from the data and --layers / --hidden / --loss (network_from_data.hpp).
-  const NetworkShape shape = network_from_data(cfg, train_set, [&](const std::string& k, const std::string& w) {
-    chk.fail(k, w);
-  });
+  // Network: from the spec (--network), or sizes and loss from the data and --layers / --hidden /
+  // --loss (network_from_data.hpp).
+  const auto fail = [&](const std::string& k, const std::string& w) { chk.fail(k, w); };
+  const bool from_spec = !cfg["network"].is_null();
+  NetworkShape shape;
+  Network<T> net;
+  if (from_spec) {
+    net = network_from_spec_for_data<T>(cfg, train_set, shape, fail);
+  } else {
+    shape = network_from_data(cfg, train_set, fail);
+    net = build_network<T>(cfg, shape);
+  }
   if (shape.single_binary_output) {
     train_set.use_single_binary_target();
     if (val_set.size() > 0) val_set.use_single_binary_target();
   }
-  Network<T> net = build_network<T>(cfg, shape);
-  const Activation hidden = parse_activation(get<std::string>(cfg, "activation"));
   InitOptions init;
   std::string init_name = get<std::string>(cfg, "init");
-  if (init_name == "auto")
-    init_name = (hidden == Activation::kRelu || hidden == Activation::kLeakyRelu || hidden == Activation::kElu)
-                    ? "he-uniform" : "xavier-uniform";
+  if (init_name == "auto") {
+    const Activation hidden = parse_activation(get<std::string>(cfg, "activation"));
+    const bool relu_like = from_spec ? relu_like_hidden(net)
+                                     : hidden == Activation::kRelu || hidden == Activation::kLeakyRelu ||
+                                           hidden == Activation::kElu;
+    init_name = relu_like ? "he-uniform" : "xavier-uniform";
+  }
   init.kind = parse_init(init_name);
-  init_network(net, init, seed);
+  try {
+    init_network(net, init, seed);
+  } catch (const UsageError& e) {  // widrow-nguyen on a convolution
+    chk.fail("init", e.what());
+  }
   Scaler scaler(parse_scaler_kind(get<std::string>(cfg, "preprocess")));
   scaler.fit(train_set);
 
@@ -284,6 +307,14 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
       throw DataError(resume_path + ": the checkpoint's network has " + std::to_string(saved.size()) +
                       " parameter tensors; this configuration has " + std::to_string(params.size()));
     for (std::size_t k = 0; k < params.size(); ++k) params[k]->assign(saved[k]->value);
+    for (std::size_t l = 0; l < net.depth() && l < ck->model.net.depth(); ++l) {  // BatchNorm's running statistics
+      const auto from = ck->model.net.layer(l).buffers(), to_buffers = net.layer(l).buffers();
+      if (from.size() != to_buffers.size())
+        throw DataError(resume_path + ": the checkpoint's layer " + std::to_string(l + 1) + " has " +
+                        std::to_string(from.size()) + " buffers; this configuration's has " +
+                        std::to_string(to_buffers.size()));
+      for (std::size_t k = 0; k < from.size(); ++k) to_buffers[k]->assign(from[k]->value);
+    }
     opt->load_state(ck->optimizer);
     if (plateau) {
       if (ck->extra.size() != 5) throw DataError(resume_path + ": the checkpoint has no plateau-schedule state");
@@ -309,6 +340,9 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     std::fprintf(log, "backprop train: %zu samples (%zu for validation), network %s, %zu parameters, seed %llu\n",
                  train_set.size(), val_set.size(), [&] {
                    std::string s;
+                   if (from_spec)
+                     return std::to_string(net.depth()) + " layers, " + to_string(net.in_shape()) + " -> " +
+                            to_string(net.out_shape());
                    for (std::size_t v : shape.sizes) s += (s.empty() ? "" : "-") + std::to_string(v);
                    return s;
                  }().c_str(), net.parameter_count(), static_cast<unsigned long long>(seed));

@@ -1,13 +1,18 @@
 // Task detection and network sizing for `backprop train` (network_from_data.hpp).
 #include "network_from_data.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "backprop/data/features.hpp"
+#include "backprop/data/idx.hpp"
 #include "backprop/data/task.hpp"
 #include "backprop/core/error.hpp"
 #include "backprop/nn/loss.hpp"
+#include "backprop/nn/layer_registry.hpp"
 #include "backprop/nn/network.hpp"
+#include "backprop/nn/network_spec.hpp"
+#include "config/suggest.hpp"
 #include "data_args.hpp"
 
 namespace bp::cli {
@@ -61,6 +66,77 @@ std::string classes_phrase(const Dataset& d) {
   for (std::size_t c = 0; c < d.classes() && c < 5; ++c) names += (c ? ", " : "") + d.class_names()[c];
   if (d.classes() > 5) names += ", ...";
   return std::to_string(d.classes()) + " classes: " + names;
+}
+
+// The input shape of a spec network: cfg["input_shape"], or for "auto" the data's.
+Shape spec_input_shape(const Json& cfg, const Dataset& train, const FailFn& fail) {
+  const std::size_t F = train.features();
+  const Json& v = cfg["input_shape"];
+  if (v.is_string()) {  // "auto"
+    const std::string path = cfg["train"].get<std::string>();
+    if (format_of(cfg, path) == "idx") {
+      const std::vector<std::size_t> d = idx_sample_dims(path);
+      if (d.size() == 2 && d[0] * d[1] == F) return {1, d[0], d[1]};
+      if (d.size() == 3 && d[0] * d[1] * d[2] == F) return {d[0], d[1], d[2]};
+    }
+    return Shape::flat(F);
+  }
+  Shape in;
+  try {
+    in = shape_of_sizes(v.get<std::vector<std::size_t>>());
+  } catch (const UsageError& e) {
+    fail_on(fail, "input_shape", e.what());
+  }
+  if (in.size() != F)
+    fail_on(fail, "input_shape", "expected a shape of " + std::to_string(F) + " values (the data's features), got " +
+                                     v.dump() + " (" + std::to_string(in.size()) + " values)");
+  return in;
+}
+
+// Refuses a layer type make_layer does not know, with the nearest known one.
+void check_layer_types(const Json& spec, const FailFn& fail) {
+  std::vector<std::string> kinds;
+  for (std::string_view k : layer_kinds()) kinds.emplace_back(k);
+  for (std::size_t l = 0; l < spec.size(); ++l) {
+    if (!spec[l].is_object() || !spec[l].contains("type") || !spec[l]["type"].is_string()) continue;
+    const std::string type = spec[l]["type"].get<std::string>();
+    if (std::find(kinds.begin(), kinds.end(), type) != kinds.end()) continue;
+    std::string list;
+    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    const std::string near = nearest(type, kinds);
+    fail_on(fail, "network", "layer " + std::to_string(l + 1) + ": unknown type '" + type + "'; expected one of: " +
+                                 list + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+  }
+}
+
+// The outputs the task needs: the classes (or 1 for two classes), or the regression targets.
+template <class T>
+void check_outputs(const Network<T>& net, const Dataset& train, const FailFn& fail) {
+  const std::size_t out = net.out(), L = net.depth();
+  const bool classes = train.is_classification();
+  const std::size_t want = classes ? train.classes() : train.target_width();
+  if (out == want || (classes && want == 2 && out == 1)) return;
+  fail_on(fail, "network", "the last layer (layer " + std::to_string(L) + ", " +
+                               std::string(net.layer(L - 1).kind()) + ") has " + std::to_string(out) +
+                               " outputs; expected " + std::to_string(want) +
+                               (classes ? std::string(" (the number of classes") + (want == 2 ? ", or 1)" : ")")
+                                        : std::string(" (the number of regression targets)")));
+}
+
+// Cross-entropy needs the probabilities of a softmax, binary cross-entropy a sigmoid's.
+template <class T>
+void check_output_activation(const Network<T>& net, const FailFn& fail) {
+  const Loss loss = net.loss();
+  if (loss != Loss::kSoftmaxCrossEntropy && loss != Loss::kBinaryCrossEntropy) return;
+  const Activation want = loss == Loss::kSoftmaxCrossEntropy ? Activation::kSoftmax : Activation::kSigmoid;
+  const Layer<T>& last = net.layer(net.depth() - 1);
+  const auto oa = last.output_activation();
+  if (oa && oa->act == want) return;
+  fail_on(fail, "network", "the last layer (layer " + std::to_string(net.depth()) + ", " + std::string(last.kind()) +
+                               ") outputs " + (oa ? std::string(activation_name(oa->act)) : "values without an activation") +
+                               "; expected " + std::string(activation_name(want)) + " outputs for the " +
+                               std::string(loss_name(loss)) + " loss (e.g. \"activation\": \"" +
+                               std::string(activation_name(want)) + "\")");
 }
 
 }  // namespace
@@ -155,6 +231,37 @@ std::size_t epochs_from_data(Json& cfg, std::size_t samples, std::size_t batch_s
                                 "; expected a positive number of epochs or auto");
   return v.get<std::size_t>();
 }
+
+template <class T>
+Network<T> network_from_spec_for_data(Json& cfg, const Dataset& train, NetworkShape& shape, const FailFn& fail) {
+  const Shape in = spec_input_shape(cfg, train, fail);
+  const Json& spec = cfg["network"];
+  check_layer_types(spec, fail);
+  Network<T> net;
+  try {
+    net = network_from_spec<T>(spec, in, Loss::kMse);
+  } catch (const UsageError& e) {
+    fail_on(fail, "network", e.what());
+  }
+  check_outputs(net, train, fail);
+  ShapeRequest req;
+  req.layers = std::vector<std::size_t>{train.features(), net.out()};
+  const std::string loss = cfg["loss"].get<std::string>();
+  if (loss != "auto") req.loss = parse_loss(loss);
+  try {
+    shape = shape_from_data(train, req);
+  } catch (const DataShapeError& e) {
+    fail_on(fail, e.key == "layers" ? "network" : e.key, e.detail);
+  }
+  net.set_loss(shape.loss);
+  check_output_activation(net, fail);
+  cfg["input_shape"] = in.is_flat() ? Json::array({in.c}) : Json::array({in.c, in.h, in.w});
+  cfg["loss"] = std::string(loss_name(shape.loss));
+  return net;
+}
+
+template Network<float> network_from_spec_for_data<float>(Json&, const Dataset&, NetworkShape&, const FailFn&);
+template Network<double> network_from_spec_for_data<double>(Json&, const Dataset&, NetworkShape&, const FailFn&);
 
 template <class T>
 Network<T> build_network(const nlohmann::ordered_json& cfg, const NetworkShape& shape) {

@@ -37,6 +37,17 @@ NetworkShape network_from_data(nlohmann::ordered_json& cfg, const Dataset& train
 /// each hidden one followed by a Dropout layer when cfg["dropout"] > 0; its loss shape.loss.
 template <class T>
 Network<T> build_network(const nlohmann::ordered_json& cfg, const NetworkShape& shape);
+/// The network of the spec cfg["network"] (docs/network-spec.md) for the training data: its input
+/// shape from cfg["input_shape"] ("auto": IDX images 1 x H x W, else the feature count; given, it
+/// must hold the data's feature count), its loss from cfg["loss"] ("auto": as network_from_data),
+/// its output checked against the task's outputs and the loss's output activation. Writes the
+/// resolved input_shape and loss back into cfg, and into `shape` the sizes {inputs, outputs}, the
+/// loss and single_binary_output. Its parameters are zero. `fail(key, what)` reports a setting
+/// that does not fit, and throws.
+template <class T>
+Network<T> network_from_spec_for_data(nlohmann::ordered_json& cfg, const Dataset& train, NetworkShape& shape,
+                                      const std::function<void(const std::string&, const std::string&)>& fail);
+
 /// The number of epochs: cfg["epochs"], or for "auto" bp::default_epochs(samples, batch_size),
 /// written back into cfg. `fail(key, what)` reports a value that is neither, and throws.
 std::size_t epochs_from_data(nlohmann::ordered_json& cfg, std::size_t samples, std::size_t batch_size,

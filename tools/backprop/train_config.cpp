@@ -54,8 +54,29 @@ const char* placeholder(Type t) {
     case Type::kEvery: return "N|Nsteps";
     case Type::kColumn: return "NAME|INDEX";
     case Type::kChar: return "CHAR";
+    case Type::kNetwork: return "FILE.json";
   }
   return "TEXT";
+}
+
+// The network spec held in the JSON file `path`: an array of layer objects.
+Json read_network_file(const std::string& path) {
+  const std::string text = read_file(path);
+  Json spec;
+  try {
+    spec = Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    const std::string what = e.what();
+    const auto p = what.find("] ");
+    const auto* pe = dynamic_cast<const nlohmann::json::parse_error*>(&e);
+    throw ConfigError(path + (pe ? ": byte " + std::to_string(pe->byte) : std::string()) + ": not valid JSON (" +
+                      (p == std::string::npos ? what : what.substr(p + 2)) + ")");
+  }
+  if (spec.is_object() && spec.contains("network"))
+    throw ConfigError(path + ": expected a JSON array of layer objects, found a config object (give it with -c)");
+  if (!spec.is_array())
+    throw ConfigError(path + ": expected a JSON array of layer objects, found " + type_name(spec));
+  return spec;
 }
 
 }  // namespace
@@ -116,10 +137,18 @@ Json ConfigFlags::resolve(const std::string& config_path) const {
     if (const auto r = parse_flag_text(k, text, cfg[key])) throw UsageError(k.flag() + ": " + refusal_text(*r, "'" + text + "'"));
     file_keys_.erase(key);
   }
+  network_files_.clear();
+  for (const Key& k : schema_) {  // a network spec given as a file: read it (the config then holds it)
+    if (k.type != Type::kNetwork || !cfg[k.name].is_string()) continue;
+    const std::string path = cfg[k.name].get<std::string>();
+    cfg[k.name] = read_network_file(path);
+    network_files_[k.name] = path;
+  }
   return cfg;
 }
 
 void ConfigFlags::fail(const std::string& key, const std::string& what) const {
+  if (const auto it = network_files_.find(key); it != network_files_.end()) throw ConfigError(it->second + ": " + what);
   if (from_file(key)) throw ConfigError(config_path_ + ": key '" + key + "': " + what);
   const Key* k = find_key(schema_, key);
   throw UsageError((k ? k->flag() : "--" + key) + ": " + what);

@@ -30,14 +30,17 @@ class ConfigFlags {
  public:
   ConfigFlags(CLI::App* cmd, const Schema& schema);
   /// defaults <- file (when path is not empty) <- given flags. Throws ConfigError for a file that is
-  /// not valid JSON, has an unknown key or a bad value; UsageError for a bad flag value.
+  /// not valid JSON, has an unknown key or a bad value; UsageError for a bad flag value. A network
+  /// spec given as a file path (Type::kNetwork) is replaced by the file's array: NoInputError when
+  /// it cannot be read, ConfigError naming it when it is not a JSON array.
   nlohmann::ordered_json resolve(const std::string& config_path) const;
   /// Whether `key` got its value from the config file (for error attribution).
   bool from_file(const std::string& key) const { return file_keys_.count(key) > 0; }
   /// Whether `key` was set explicitly, by the config file or a flag (after resolve()).
   bool given(const std::string& key) const { return file_keys_.count(key) > 0 || given_.count(key) > 0; }
   /// Refuses the value of `key` where it came from: ConfigError "FILE: key 'k': what" for a
-  /// config-file value, UsageError "--k: what" otherwise.
+  /// config-file value, ConfigError "SPEC.json: what" for a network spec read from its own file,
+  /// UsageError "--k: what" otherwise.
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
   const Schema& schema() const { return schema_; }
 
@@ -46,6 +49,7 @@ class ConfigFlags {
   std::map<std::string, std::string> given_;  // key -> raw flag text, for given flags
   mutable std::string config_path_;
   mutable std::set<std::string> file_keys_;
+  mutable std::map<std::string, std::string> network_files_;  // key -> the file its spec came from
 };
 
 }  // namespace bp::cli

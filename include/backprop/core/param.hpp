@@ -19,8 +19,16 @@ class Param;
 /// made while none is alive are not limited.
 class ParamBudget {
  public:
-  explicit ParamBudget(std::size_t values) noexcept : saved_(left()) { left() = values; }
-  ~ParamBudget() { left() = saved_; }
+  /// `source` ends the message of a refusal: "more values than the N <source>".
+  explicit ParamBudget(std::size_t values, const char* source = "the file declares") noexcept
+      : saved_(left()), saved_source_(where()) {
+    left() = values;
+    where() = source;
+  }
+  ~ParamBudget() {
+    left() = saved_;
+    where() = saved_source_;
+  }
   ParamBudget(const ParamBudget&) = delete;
   ParamBudget& operator=(const ParamBudget&) = delete;
   /// Takes rows*cols values from the active budget, if any; throws UsageError naming the param
@@ -30,7 +38,7 @@ class ParamBudget {
     if (budget == kNone) return rows;
     if (rows != 0 && cols > budget / rows)
       throw UsageError(name + " would be " + std::to_string(rows) + "x" + std::to_string(cols) +
-                       ", more values than the " + std::to_string(budget) + " the file declares");
+                       ", more values than the " + std::to_string(budget) + " " + where());
     budget -= rows * cols;
     return rows;
   }
@@ -41,7 +49,12 @@ class ParamBudget {
     thread_local std::size_t budget = kNone;
     return budget;
   }
+  static const char*& where() noexcept {
+    thread_local const char* source = "the file declares";
+    return source;
+  }
   std::size_t saved_;
+  const char* saved_source_;
 };
 template <class T>
 class Layer;

@@ -32,6 +32,11 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
 /// load_idx, as an unlabelled Dataset (for prediction).
 Dataset load_idx_images(const std::string& images_path);
 
+/// The dimensions of one sample of an images file (d1, ..., dk: {28, 28} for MNIST), read from
+/// its header only; empty when the header is not a valid IDX header (load_idx says why).
+/// Throws NoInputError when the file cannot be opened.
+std::vector<std::size_t> idx_sample_dims(const std::string& images_path);
+
 /// load_idx and load_idx_images on files already in memory (plain or gzip); the names stand for
 /// the paths in messages.
 Dataset load_idx_bytes(std::string_view images, const std::string& images_name, std::string_view labels,

@@ -27,7 +27,7 @@ struct GradcheckLayer {
   std::string name;              ///< the layer's name ("dense_1")
   Activation activation = Activation::kIdentity;  ///< its output activation
   double worst_weight = 0;       ///< worst relative error over the trainable weights (0 if frozen
-                                 ///< or none); every Param but a Dense layer's bias
+                                 ///< or none); every Param but a dense or conv2d bias
   double worst_bias = 0;         ///< worst relative error over the trainable biases (0 if frozen)
   std::size_t checked = 0;       ///< number of entries compared
   double min_abs_z = 0;          ///< smallest |net input|: near 0 a kinked activation invalidates the check
@@ -40,8 +40,10 @@ struct GradcheckReport {
   double worst() const noexcept;  ///< the worst of all of the above
 };
 
-/// Compares every trainable weight and bias gradient, and the input gradient, of net for the batch
-/// (x, t) with finite differences. The network's values are restored before it returns.
+/// Compares every trainable Param's gradient (any layer: dense, conv2d, batchnorm, ...), and the
+/// input gradient, of net for the batch (x, t) with finite differences. Runs in training mode
+/// (BatchNorm through its batch statistics) unless the network has a dropout layer; the network's
+/// values, buffers and mode are restored before it returns.
 GradcheckReport gradcheck(Network<double>& net, const Matrix<double>& x, const Matrix<double>& t,
                           const GradcheckOptions& opts = {});
 

@@ -60,7 +60,7 @@ std::optional<std::int64_t> parse_integer(std::string_view s) {
 
 bool sizes_ok(const Key& k, const Json& v) {
   if (v.is_string()) return is_choice(k, v.get<std::string>());
-  if (!v.is_array() || static_cast<std::int64_t>(v.size()) < k.min) return false;
+  if (!v.is_array() || static_cast<std::int64_t>(v.size()) < k.min || v.size() > k.max) return false;
   double weights = 0, prev = 0;
   for (const auto& e : v) {
     if (!is_integer(e) || (e.is_number_integer() && !e.is_number_unsigned() && e.get<std::int64_t>() <= 0))
@@ -94,6 +94,7 @@ bool valid(const Key& k, const Json& v) {
     case Type::kEvery: return parse_every(v).has_value();
     case Type::kColumn: return v.is_string() || is_integer(v);
     case Type::kChar: return v.is_string() && char_ok(v.get<std::string>());
+    case Type::kNetwork: return v.is_array() || (v.is_string() && !v.get<std::string>().empty());
   }
   return false;
 }
@@ -149,12 +150,18 @@ std::string Key::expected() const {
     case Type::kInput: return "a file path (or \"\" for none)";
     case Type::kOutput: return min > 0 ? "a file path" : "a file path (or \"\" for none)";
     case Type::kSizes:
+      if (max <= 3)
+        return "1 to " + std::to_string(max) + " positive sizes C,H,W (e.g. 1,28,28)" +
+               (values.empty() ? "" : ", or " + values.front());
       return "at least " + std::to_string(min) + " positive layer sizes (each at most 1000000), e.g. 784,256,10" +
              (values.empty() ? "" : ", or " + values.front());
     case Type::kBatch: return "a positive integer or 'full'";
     case Type::kEvery: return "a positive count of epochs (e.g. 2) or steps (e.g. 500steps)";
     case Type::kColumn: return "a header name or a column index";
     case Type::kChar: return "one character or 'tab'";
+    case Type::kNetwork:
+      return "a JSON array of layer objects, e.g. [{\"type\": \"dense\", \"units\": 10}], or the path of a "
+             "JSON file holding one";
   }
   return "a value";
 }

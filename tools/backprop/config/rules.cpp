@@ -49,6 +49,18 @@ void check_distinct_outputs(const nlohmann::ordered_json& cfg, const ConfigFlags
     }
 }
 
+// --network describes the whole network: the keys that shape a --layers network do not apply.
+void check_network(const nlohmann::ordered_json& cfg, const ConfigFlags& flags) {
+  if (cfg["network"].is_null()) {
+    if (flags.given("input_shape")) flags.fail("input_shape", "applies to a --network spec only; none is given");
+    return;
+  }
+  for (const char* key : {"layers", "hidden", "dropout", "activation", "output_activation"})
+    if (flags.given(key))
+      flags.fail(key, "cannot be combined with --network; expected the network spec alone to describe the "
+                      "layers (e.g. a {\"type\": \"dropout\", \"p\": 0.5} layer)");
+}
+
 }  // namespace
 
 void check_train_rules(const nlohmann::ordered_json& cfg, const ConfigFlags& flags) {
@@ -66,6 +78,7 @@ void check_train_rules(const nlohmann::ordered_json& cfg, const ConfigFlags& fla
   if (cfg["checkpoint"].get<std::string>().empty() && flags.given("checkpoint_every"))
     flags.fail("checkpoint_every", "needs --checkpoint FILE");
   check_distinct_outputs(cfg, flags);
+  check_network(cfg, flags);
 }
 
 void probe_inputs(const nlohmann::ordered_json& cfg, const Schema& schema) {

@@ -64,6 +64,13 @@ Key sizes(std::string name, Json def, std::int64_t min_count, std::vector<std::s
 Key special(std::string name, Type type, Json def, std::string help) {
   return key(std::move(name), type, std::move(def), std::move(help));
 }
+// The network spec and its input shape (docs/network-spec.md).
+Key network_key(std::string help) { return special("network", Type::kNetwork, nullptr, std::move(help)); }
+Key input_shape_key(std::string help) {
+  Key k = sizes("input_shape", "auto", 1, {"auto"}, std::move(help));
+  k.max = 3;
+  return k;
+}
 
 std::vector<std::string> activation_names() {
   std::vector<std::string> v;
@@ -132,6 +139,11 @@ Schema make_train_schema() {
             "Every layer size, inputs first, e.g. 784,256,128,10; auto = from the data and --hidden"),
       sizes("hidden", "auto", 1, {"auto"},
             "Hidden layer sizes only, e.g. 64,32 (inputs and outputs come from the data); auto = one layer of 100"),
+      network_key("Network spec instead of --layers/--hidden: a JSON array of layer objects, e.g. "
+                  "[{\"type\": \"conv2d\", \"filters\": 32, \"kernel\": 3}, ...] (docs/network-spec.md); "
+                  "as a flag, a JSON file holding it"),
+      input_shape_key("Shape of one sample for --network, C,H,W (e.g. 1,28,28); auto = from the data "
+                      "(IDX images: 1,H,W; else the feature count)"),
       choice("activation", "relu", activation_names(),
              "Hidden-layer activation: identity, sigmoid, tanh, relu, leaky-relu, elu, softplus, softmax",
              activation_aliases()),
@@ -258,6 +270,9 @@ Schema make_explain_schema() {
 Schema make_gradcheck_schema() {
   return {
       sizes("layers", Json::array({4, 5, 3}), 2, {}, "Layer sizes, inputs first"),
+      network_key("Check this network spec instead of --layers (a JSON file holding an array of layer objects, "
+                  "docs/network-spec.md); needs --input-shape"),
+      input_shape_key("Shape of one sample for --network, C,H,W (e.g. 1,8,8)"),
       choice("activation", "tanh", activation_names(), "Activation of every layer", activation_aliases()),
       choice("loss", "mse", loss_names(), "Loss: half-sse, mse, cross-entropy, binary-cross-entropy", loss_aliases()),
       integer("batch", 3, 1, 100000, "Samples in the random batch"),

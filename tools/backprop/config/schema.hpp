@@ -34,6 +34,8 @@ enum class Type {
   kEvery,    ///< N epochs: "N" or "Nepochs"; N optimizer steps: "Nsteps"
   kColumn,   ///< a CSV column: a header name or an integer index (negative from the end)
   kChar,     ///< one character, or "tab"
+  kNetwork,  ///< a network spec: a JSON array of layer objects, or the path of a JSON file holding
+             ///< one (a flag's text is always a path); ConfigFlags::resolve reads the file
 };
 
 /// The interval of a kNumber.
@@ -52,7 +54,7 @@ struct Key {
   Json value;        ///< the default; null = not set (the help says what that means)
   std::string help;
   std::int64_t min = std::numeric_limits<std::int64_t>::min();   ///< kInt; kInput/kOutput length; kSizes count
-  std::uint64_t max = std::numeric_limits<std::uint64_t>::max(); ///< kInt
+  std::uint64_t max = std::numeric_limits<std::uint64_t>::max(); ///< kInt; kSizes count
   Range range = Range::kAny;                                     ///< kNumber
   std::vector<std::string> values;   ///< kChoice: allowed values; kSizes: words allowed instead
   std::vector<std::string> aliases;  ///< kChoice: also accepted, not listed in messages
