@@ -186,7 +186,7 @@ NetSpec parse_netspec(const std::string& text, const std::string& name) {
     if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     throw ConfigError(name + ": malformed JSON: " + what);
   }
-  if (doc.is_array())
+  if (doc.is_array() && !doc.empty() && doc[0].is_object() && doc[0].contains("type"))
     r.fail("(top level)", "a network description object with \"layers\" and their weights (explain narrates "
            "dense networks of given weights, docs/network-json.md)", "a network spec array");
   if (!doc.is_object()) r.fail("(top level)", "a JSON object", describe(doc));

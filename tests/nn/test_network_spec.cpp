@@ -176,11 +176,11 @@ TEST(NetworkSpec, WidrowNguyenRefusesConvolutions) {
 // (in training mode, through the batch statistics) against finite differences.
 TEST(NetworkSpec, GradcheckThroughConvPoolAndBatchNorm) {
   Network<double> net = network_from_spec<double>(Json::parse(R"([
-      {"type": "conv2d", "filters": 3, "kernel": 3, "stride": 2, "padding": 1},
+      {"type": "conv2d", "filters": 3, "kernel": 3, "stride": 2, "padding": 1, "bias": false},
       {"type": "batchnorm2d"},
       {"type": "activation", "activation": "tanh"},
       {"type": "maxpool2d", "kernel": 2, "stride": 1},
-      {"type": "conv2d", "filters": 2, "kernel": [1, 2]},
+      {"type": "conv2d", "filters": 2, "kernel": [1, 2], "bias": false},
       {"type": "avgpool2d", "kernel": 2, "padding": 1},
       {"type": "flatten"},
       {"type": "batchnorm1d"},
@@ -195,11 +195,21 @@ TEST(NetworkSpec, GradcheckThroughConvPoolAndBatchNorm) {
   for (std::size_t n = 0; n < 4; ++n) t(n, n % 3) = 1;
   const std::vector<Param<double>*> running = net.layer(1).buffers();
   const Matrix<double> mean_before = running[0]->value;
-  const GradcheckReport r = gradcheck(net, x, t);
+  // A max-pooling window whose two largest values lie within the stencil's reach (2h, moved by
+  // everything upstream) has a kink there: with h = 1e-3 this network has a few such windows for
+  // some seeds; h = 1e-4 leaves ten times fewer. (The convolutions have no bias: in front of a
+  // BatchNorm its true gradient is 0, and the stencil's rounding error over the floor 1e-6 would
+  // exceed 1e-6 at this h.)
+  GradcheckOptions opts;
+  opts.h = 1e-4;
+  const GradcheckReport r = gradcheck(net, x, t, opts);
   EXPECT_LT(r.worst(), 1e-6);
+  for (const auto& l : r.layers)
+    EXPECT_LT(std::max(l.worst_weight, l.worst_bias), 1e-6) << l.name << " min|z| " << l.min_abs_z;
+  EXPECT_LT(r.worst_input, 1e-6);
   std::size_t checked = 0;
   for (const auto& l : r.layers) checked += l.checked;
-  EXPECT_EQ(checked, 57u + 6u + 14u + 16u + 27u);  // conv 3·2·9+3, bn 2·3, conv 2·3·2+2, bn 2·8, dense 8·3+3
+  EXPECT_EQ(checked, 54u + 6u + 12u + 16u + 27u);  // conv 3·2·9, bn 2·3, conv 2·3·2, bn 2·8, dense 8·3+3
   EXPECT_TRUE(running[0]->value == mean_before);  // the running statistics are put back
 }
 

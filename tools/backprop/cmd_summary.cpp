@@ -25,9 +25,9 @@ int summary_of_config(const ConfigFlags& flags, const std::string& config) {
   probe_inputs(cfg, train_schema());
   Dataset data;
   load_training_data(cfg, data);
-  const NetworkShape shape =
-      network_from_data(cfg, data, [&](const std::string& k, const std::string& w) { flags.fail(k, w); });
-  const Network<float> net = build_network<float>(cfg, shape);
+  NetworkShape shape;
+  const Network<float> net =
+      network_for_data<float>(cfg, data, shape, [&](const std::string& k, const std::string& w) { flags.fail(k, w); });
   const std::string text = summarize(net, config.empty() ? cfg.at("train").get<std::string>() : config);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;

@@ -167,13 +167,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   const auto fail = [&](const std::string& k, const std::string& w) { chk.fail(k, w); };
   const bool from_spec = !cfg["network"].is_null();
   NetworkShape shape;
-  Network<T> net;
-  if (from_spec) {
-    net = network_from_spec_for_data<T>(cfg, train_set, shape, fail);
-  } else {
-    shape = network_from_data(cfg, train_set, fail);
-    net = build_network<T>(cfg, shape);
-  }
+  Network<T> net = network_for_data<T>(cfg, train_set, shape, fail);
   if (shape.single_binary_output) {
     train_set.use_single_binary_target();
     if (val_set.size() > 0) val_set.use_single_binary_target();

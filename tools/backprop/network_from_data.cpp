@@ -264,6 +264,16 @@ template Network<float> network_from_spec_for_data<float>(Json&, const Dataset&,
 template Network<double> network_from_spec_for_data<double>(Json&, const Dataset&, NetworkShape&, const FailFn&);
 
 template <class T>
+Network<T> network_for_data(Json& cfg, const Dataset& train, NetworkShape& shape, const FailFn& fail) {
+  if (!cfg["network"].is_null()) return network_from_spec_for_data<T>(cfg, train, shape, fail);
+  shape = network_from_data(cfg, train, fail);
+  return build_network<T>(cfg, shape);
+}
+
+template Network<float> network_for_data<float>(Json&, const Dataset&, NetworkShape&, const FailFn&);
+template Network<double> network_for_data<double>(Json&, const Dataset&, NetworkShape&, const FailFn&);
+
+template <class T>
 Network<T> build_network(const nlohmann::ordered_json& cfg, const NetworkShape& shape) {
   const std::vector<std::size_t>& sizes = shape.sizes;
   const Loss loss = shape.loss;

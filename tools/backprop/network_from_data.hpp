@@ -48,6 +48,13 @@ template <class T>
 Network<T> network_from_spec_for_data(nlohmann::ordered_json& cfg, const Dataset& train, NetworkShape& shape,
                                       const std::function<void(const std::string&, const std::string&)>& fail);
 
+/// The network train builds for the training data: from the spec cfg["network"]
+/// (network_from_spec_for_data) when there is one, else from the sizes network_from_data resolves
+/// (build_network); `shape` receives the sizes and loss. Its parameters are zero.
+template <class T>
+Network<T> network_for_data(nlohmann::ordered_json& cfg, const Dataset& train, NetworkShape& shape,
+                            const std::function<void(const std::string&, const std::string&)>& fail);
+
 /// The number of epochs: cfg["epochs"], or for "auto" bp::default_epochs(samples, batch_size),
 /// written back into cfg. `fail(key, what)` reports a value that is neither, and throws.
 std::size_t epochs_from_data(nlohmann::ordered_json& cfg, std::size_t samples, std::size_t batch_size,
