@@ -82,11 +82,20 @@ void conv2d_backward(T* dx, T* dw, T* dbias, const T* dy, const T* x, const T* w
                      const Conv2dShape& s, T* scratch, std::size_t threads,
                      GemmIsa isa = GemmIsa::kAuto);
 
+/// Which code the lowering (im2col, col2im) runs. With stride 1 and dilation 1 in the width
+/// (the usual 'same' and 'valid' convolutions), kAuto takes AVX-512 where the CPU has it: each
+/// row segment moves 16 columns at a time with masked loads and stores, with no call per
+/// segment; other shapes, and kGeneric, run the portable loops. Both give the same bits.
+enum class LowerIsa { kAuto, kAvx512, kGeneric };
+/// True when this build and CPU can run `isa` (kAuto and kGeneric: always).
+bool lower_isa_supported(LowerIsa isa);
+
 /// The lowering itself, one sample: col (C KH KW, OH OW) from x_n (C, H, W); row (c, i, j),
-/// column (oh, ow) holds xpad[c][oh sh + i dh][ow sw + j dw] (0 in the padding). For tests.
-void im2col(float* col, const float* x_n, const Conv2dShape& s);
+/// column (oh, ow) holds xpad[c][oh sh + i dh][ow sw + j dw] (0 in the padding). The fast paths
+/// call it with kAuto; tests force each implementation.
+void im2col(float* col, const float* x_n, const Conv2dShape& s, LowerIsa isa = LowerIsa::kAuto);
 /// Its adjoint: dx_n (C, H, W) = 0, then every element of dcol added to the input element it was
-/// copied from (padding elements dropped).
-void col2im(float* dx_n, const float* dcol, const Conv2dShape& s);
+/// copied from (padding elements dropped), in the order (c, i, j, oh, ow).
+void col2im(float* dx_n, const float* dcol, const Conv2dShape& s, LowerIsa isa = LowerIsa::kAuto);
 
 }  // namespace bp::kernels
