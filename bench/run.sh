@@ -8,6 +8,7 @@
 #   RUNS [5]  WORKLOADS ["W1 W2 W3 W4 GEMM W5"]  THREADS ["1 2"] (W2, W4, GEMM, W5)
 #   W1_UPDATES [10000]  W3_SAMPLES [10000]  W4_CALLS [10000]  DATA [/usr/share/datasets/fashion-mnist]
 #   W5_CONFIG [examples/fashion-mnist-cnn.json: its "network" array is the CNN]  W5_SAMPLES [0: all 60,000]
+#   W5_TORCH_SPLITS ["T:T T:1 1:T" at T > 1: torch.set_num_threads:OPENBLAS/OMP threads per row]
 #   BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]  OUT [BUILD_DIR/bench-results/DATE]
 #   PYTHON [/usr/bin/python3]  OPENBLAS_CORETYPE (passed through; see docs/performance.md)
 # A missing peer (torch, FANN, the train command, the dataset) is reported as skipped, not an error.
@@ -22,6 +23,7 @@ W3_SAMPLES=${W3_SAMPLES:-10000}
 W4_CALLS=${W4_CALLS:-10000}
 W5_CONFIG=${W5_CONFIG:-$root/examples/fashion-mnist-cnn.json}
 W5_SAMPLES=${W5_SAMPLES:-0}
+W5_TORCH_SPLITS=${W5_TORCH_SPLITS:-}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 BUILD_DIR=${BUILD_DIR:-build-bench}
 JOBS=${JOBS:-2}
@@ -167,7 +169,7 @@ for T in $THREADS; do
     w5_args=(--config "$W5_CONFIG" --data "$DATA" --samples "$W5_SAMPLES")
     case_ w5_ours_$T "backprop (bp::train)" "$data_skip" plain w5_ours_$T "$bin/bench_cnn_epoch" --threads "$T" "${w5_args[@]}"
     peers_w5=""
-    if [[ $T == 1 ]]; then combos="1:1"; else combos="$T:$T $T:1 1:$T"; fi
+    if [[ $T == 1 ]]; then combos="1:1"; else combos=${W5_TORCH_SPLITS:-"$T:$T $T:1 1:$T"}; fi
     for c in $combos; do
       intra=${c%:*} blas=${c#*:}
       id=w5_torch_${T}_${intra}_${blas}

@@ -267,11 +267,15 @@ void conv2d_backward_ref(T* dx, T* dw, T* dbias, const T* dy, const T* x, const 
 
 // ---- fast path --------------------------------------------------------------------------------
 
+// The weight gradient's fixed split of a batch (see weight_gradient): up to this many ranges of
+// samples, each with its own accumulator in the scratch.
+constexpr std::size_t kWeightGradientParts = 4;
+
 template <class T>
 std::size_t conv2d_scratch_size(const Conv2dShape& s, std::size_t threads) {
   if constexpr (std::is_same_v<T, float>)
     return std::max<std::size_t>(1, threads) * s.col_rows() * s.OH() * s.OW() +
-           (s.col_rows() < s.OC ? s.col_rows() * s.OC : 0);
+           kWeightGradientParts * s.col_rows() * s.OC;
   else
     return 0;
 }
@@ -321,30 +325,49 @@ float plane_sum(const float* g, std::size_t n) {
   return lane[0];
 }
 
-// dw += sum_n dy_n · col_nᵀ, sample after sample; sgemm splits each product across the threads.
-// With fewer rows C KH KW than output channels (a first layer: 9 x 32), the product is computed
-// transposed, colᵀ-major, dwᵀ = sum_n col_n · dy_nᵀ (C KH KW, OC), into a zeroed part of the
-// scratch and added to dw at the end: sgemm's tiles are wide (32 columns for AVX-512), so the
-// narrow side belongs in the rows.
+// dw += sum_n dy_n · col_nᵀ. The samples are cut into P = min(N, kWeightGradientParts) fixed
+// ranges (part_range: they depend on N only); each range sums its samples in order into an
+// accumulator of its own (single-threaded sgemm with beta = 1 after a zero fill), the ranges run
+// on up to `threads` threads (thread t takes ranges t, t + T, ..., with its own lowered matrix),
+// and then dw += acc_0, += acc_1, ... in range order. So dw is the same for any thread count, and
+// a step makes one parallel region here instead of one per sample (each sgemm split across the
+// threads had to wait for the slowest thread N times: costly where other jobs share the cores).
+// With fewer rows C KH KW than output channels (a first layer: 9 x 32), each product is computed
+// transposed, acc = sum_n col_n · dy_nᵀ (C KH KW, OC): sgemm's tiles are wide (32 columns for
+// AVX-512), so the narrow side belongs in the rows.
 void weight_gradient(float* dw, const float* dy, const float* x, const Conv2dShape& s,
                      float* scratch, std::size_t threads, GemmIsa isa) {
   const std::size_t OHW = s.OH() * s.OW(), K = s.col_rows(), OC = s.OC;
   const bool pointwise = is_pointwise(s), transposed = K < OC;
-  float* acc = scratch + std::max<std::size_t>(1, threads) * K * OHW;  // (K, OC)
-  if (transposed) std::fill(acc, acc + K * OC, 0.0f);
-  for (std::size_t n = 0; n < s.N; ++n) {
-    const float* x_n = x + n * s.C * s.H * s.W;
-    const float* dy_n = dy + n * OC * OHW;
-    if (!pointwise) im2col(scratch, x_n, s);
-    const float* col = pointwise ? x_n : scratch;
+  const std::size_t parts = std::min(kWeightGradientParts, s.N);
+  const std::size_t T = std::min(std::max<std::size_t>(1, threads), parts);
+  float* accs = scratch + std::max<std::size_t>(1, threads) * K * OHW;  // parts x (K OC)
+  detail::parallel_parts(T, [&](std::size_t t) {
+    float* col_buf = scratch + t * K * OHW;
+    for (std::size_t p = t; p < parts; p += T) {
+      float* acc = accs + p * K * OC;
+      std::fill(acc, acc + K * OC, 0.0f);
+      const detail::Range r = detail::part_range(s.N, parts, p, 1);
+      for (std::size_t n = r.begin; n < r.end; ++n) {
+        const float* x_n = x + n * s.C * s.H * s.W;
+        const float* dy_n = dy + n * OC * OHW;
+        if (!pointwise) im2col(col_buf, x_n, s);
+        const float* col = pointwise ? x_n : col_buf;
+        if (transposed)
+          sgemm_with(isa, false, true, K, OC, OHW, 1.0f, col, OHW, dy_n, OHW, 1.0f, acc, OC, 1);
+        else
+          sgemm_with(isa, false, true, OC, K, OHW, 1.0f, dy_n, OHW, col, OHW, 1.0f, acc, K, 1);
+      }
+    }
+  });
+  for (std::size_t p = 0; p < parts; ++p) {
+    const float* acc = accs + p * K * OC;
     if (transposed)
-      sgemm_with(isa, false, true, K, OC, OHW, 1.0f, col, OHW, dy_n, OHW, 1.0f, acc, OC, threads);
+      for (std::size_t o = 0; o < OC; ++o)
+        for (std::size_t k = 0; k < K; ++k) dw[o * K + k] += acc[k * OC + o];
     else
-      sgemm_with(isa, false, true, OC, K, OHW, 1.0f, dy_n, OHW, col, OHW, 1.0f, dw, K, threads);
+      for (std::size_t i = 0; i < OC * K; ++i) dw[i] += acc[i];
   }
-  if (transposed)
-    for (std::size_t o = 0; o < OC; ++o)
-      for (std::size_t k = 0; k < K; ++k) dw[o * K + k] += acc[k * OC + o];
 }
 
 void backward_float(float* dx, float* dw, float* dbias, const float* dy, const float* x,

@@ -242,7 +242,8 @@ TEST(Conv2d, LoweringHandDerived) {
   std::vector<float> ones(4 * 9, 1.0f), dx(4, -1.0f);
   bp::kernels::col2im(dx.data(), ones.data(), s);
   EXPECT_EQ(dx, (std::vector<float>{4, 4, 4, 4}));
-  EXPECT_EQ(bp::kernels::conv2d_scratch_size<float>(s, 3), 3u * 4 * 9);
+  // 3 lowered matrices (4 x 9) and the weight gradient's 4 accumulators (4 x 1).
+  EXPECT_EQ(bp::kernels::conv2d_scratch_size<float>(s, 3), 3u * 4 * 9 + 4u * 4 * 1);
   EXPECT_EQ(bp::kernels::conv2d_scratch_size<double>(s, 3), 0u);
 }
 
