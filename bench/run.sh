@@ -5,8 +5,10 @@
 #   bench/run.sh                       # everything, 5 runs each
 #   RUNS=3 WORKLOADS="W1 W4" bench/run.sh
 # Environment (defaults in brackets; BUILD_DIR=build/x SKIP_BUILD=1 measures an existing build):
-#   RUNS [5]  WORKLOADS ["W1 W2 W3 W4 GEMM"]  THREADS ["1 2"] (W2, W4, GEMM)
+#   RUNS [5]  WORKLOADS ["W1 W2 W3 W4 GEMM W5"]  THREADS ["1 2"] (W2, W4, GEMM, W5)
 #   W1_UPDATES [10000]  W3_SAMPLES [10000]  W4_CALLS [10000]  DATA [/usr/share/datasets/fashion-mnist]
+#   W5_CONFIG [examples/fashion-mnist-cnn.json: its "network" array is the CNN]  W5_SAMPLES [0: all 60,000]
+#   W5_TORCH_SPLITS ["T:T T:1 1:T" at T > 1: torch.set_num_threads:OPENBLAS/OMP threads per row]
 #   BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]  OUT [BUILD_DIR/bench-results/DATE]
 #   PYTHON [/usr/bin/python3]  OPENBLAS_CORETYPE (passed through; see docs/performance.md)
 # A missing peer (torch, FANN, the train command, the dataset) is reported as skipped, not an error.
@@ -14,11 +16,14 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-5}
-WORKLOADS=${WORKLOADS:-"W1 W2 W3 W4 GEMM"}
+WORKLOADS=${WORKLOADS:-"W1 W2 W3 W4 GEMM W5"}
 THREADS=${THREADS:-"1 2"}
 W1_UPDATES=${W1_UPDATES:-10000}
 W3_SAMPLES=${W3_SAMPLES:-10000}
 W4_CALLS=${W4_CALLS:-10000}
+W5_CONFIG=${W5_CONFIG:-$root/examples/fashion-mnist-cnn.json}
+W5_SAMPLES=${W5_SAMPLES:-0}
+W5_TORCH_SPLITS=${W5_TORCH_SPLITS:-}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 BUILD_DIR=${BUILD_DIR:-build-bench}
 JOBS=${JOBS:-2}
@@ -37,7 +42,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "building in $build"
   cmake -S "$root" -B "$build" -DBACKPROP_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release >"$OUT/build.log" 2>&1 ||
     { log "cmake failed, see $OUT/build.log"; exit 1; }
-  targets="bench_seed ref_seed_loop bench_online bench_infer bench_gemm_limit"
+  targets="bench_seed ref_seed_loop bench_online bench_infer bench_gemm_limit bench_cnn_epoch"
   make -C "$build" -j"$JOBS" $targets >>"$OUT/build.log" 2>&1 || { log "build failed, see $OUT/build.log"; exit 1; }
   for t in fann_seed fann_mlp_online; do  # only exist where FANN was found
     make -C "$build" -j"$JOBS" "$t" >>"$OUT/build.log" 2>&1 || true
@@ -157,6 +162,25 @@ for T in $THREADS; do
     group "W4 inference, $T thread(s): latency at batch 1 (µs, median of $W4_CALLS calls)" "latency_us:lower" "w4_ours_$T" "$peers_w4"
     group "W4 inference, $T thread(s): throughput at batch 1024 (samples/s)" "throughput:higher" "w4_ours_$T" "$peers_w4"
   fi
+  if has W5; then
+    # Ours: bp::train on the network of W5_CONFIG. PyTorch: the same network as nn.Sequential, in
+    # channels_last (its fastest layout here, docs/performance.md), OPENBLAS_CORETYPE and
+    # OPENBLAS_L2_SIZE unset for it alone; at 2 threads every intra-op / BLAS split, as for W2.
+    w5_args=(--config "$W5_CONFIG" --data "$DATA" --samples "$W5_SAMPLES")
+    case_ w5_ours_$T "backprop (bp::train)" "$data_skip" plain w5_ours_$T "$bin/bench_cnn_epoch" --threads "$T" "${w5_args[@]}"
+    peers_w5=""
+    if [[ $T == 1 ]]; then combos="1:1"; else combos=${W5_TORCH_SPLITS:-"$T:$T $T:1 1:$T"}; fi
+    for c in $combos; do
+      intra=${c%:*} blas=${c#*:}
+      id=w5_torch_${T}_${intra}_${blas}
+      case_ "$id" "PyTorch (channels_last; set_num_threads $intra, OPENBLAS/OMP_NUM_THREADS $blas)" "${torch_skip:-$data_skip}" \
+        plain "$id" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$blas" OMP_NUM_THREADS="$blas" \
+        "$PYTHON" "$peers/torch_cnn.py" --threads "$intra" --channels-last "${w5_args[@]}"
+      peers_w5+="$id,"
+    done
+    group "W5 Fashion-MNIST CNN ($(basename "$W5_CONFIG")), batch 128, Adam, 1 epoch, $T thread(s): samples/s; peak RSS (MiB)" \
+      "samples_per_s:higher,max_rss_mib:lower,cpu_s:lower,acc:higher,load1:lower" "w5_ours_$T" "$peers_w5"
+  fi
 done
 if has W3; then
   case_ w3_ours "backprop, ReLU + softmax CE (the W2 network)" "$data_skip" plain w3_ours "$bin/bench_online" --samples "$W3_SAMPLES" --data "$DATA"
@@ -170,17 +194,22 @@ fi
 # ---- run: every case once per round, in order (ours first in each group), RUNS rounds ---------------
 core=$("$bin/bench_gemm_limit" --samples 128 --repeat 1 2>/dev/null | grep -o 'core=[A-Za-z0-9_]*' | cut -d= -f2)
 log "results in $OUT; OpenBLAS core: ${core:-unknown}"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= RUNS; r++)); do
   for id in "${ids[@]}"; do
     [[ -n "${skip[$id]}" ]] && continue
-    log "round $r/$RUNS: $id"
+    load1=$(cut -d' ' -f1 /proc/loadavg)  # the 1-minute load average as the run starts
+    log "round $r/$RUNS: $id (load $load1)"
     line=$(eval "${cmd[$id]}")
+    [[ $line == RESULT* ]] && line+=" load1=$load1"
     printf '%s\t%s\t%s\n' "$id" "$r" "$line" >>"$OUT/results.tsv"
   done
 done
 
 {
-  echo "bench/run.sh: $RUNS run(s) each, alternating; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s);"\
+  echo "bench/run.sh: $RUNS run(s) each, alternating; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s)" \
+       "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)); load average (1, 5, 15 min)" \
+       "$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end;" \
        "OpenBLAS core ${core:-unknown}${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}"
   echo
   "$PYTHON" "$root/bench/report.py" "$OUT" 2>/dev/null || python3 "$root/bench/report.py" "$OUT"

@@ -15,6 +15,9 @@ unset and OPENBLAS_NUM_THREADS / OMP_NUM_THREADS = --threads, e.g.
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 \\
         /usr/bin/python3 bench/peers/torch_conv.py --threads 2
 
+--channels-last puts layers and tensors in torch.channels_last (NHWC), PyTorch's faster layout for
+this network in the W5 epoch (docs/performance.md).
+
 Prints one RESULT line per thread count:
     RESULT impl=torch threads=T conv1_fwd_ms=.. conv1_bwd_ms=.. conv2_fwd_ms=.. conv2_bwd_ms=..
            stack_ms=.. stack_cpu_ms=.. stack_samples_per_s=..
@@ -46,13 +49,16 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--channels-last", action="store_true",
+                    help="layers and tensors in torch.channels_last (oneDNN's NHWC kernels)")
     a = ap.parse_args()
+    mem = torch.channels_last if a.channels_last else torch.contiguous_format
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    conv1 = torch.nn.Conv2d(1, 32, 3, padding=1)
-    conv2 = torch.nn.Conv2d(32, 64, 3, padding=1)
-    x = torch.rand(a.batch, 1, 28, 28)
-    x2 = torch.rand(a.batch, 32, 14, 14, requires_grad=True)
+    conv1 = torch.nn.Conv2d(1, 32, 3, padding=1).to(memory_format=mem)
+    conv2 = torch.nn.Conv2d(32, 64, 3, padding=1).to(memory_format=mem)
+    x = torch.rand(a.batch, 1, 28, 28).contiguous(memory_format=mem)
+    x2 = torch.rand(a.batch, 32, 14, 14).contiguous(memory_format=mem).requires_grad_()
     with torch.no_grad():
         y1 = conv1(x)
         y2 = conv2(x2)
@@ -120,6 +126,7 @@ def main():
     r["stack_cpu_ms"] = stack_cpu_ms
     r["stack_samples_per_s"] = a.batch / (r["stack_ms"] / 1e3)
     print(f"RESULT impl=torch threads={a.threads} mkldnn={int(torch.backends.mkldnn.is_available())} "
+          f"channels_last={int(a.channels_last)} "
           + " ".join(f"{k}={v:.3f}" if k.endswith("ms") else f"{k}={v:.0f}" for k, v in r.items()))
 
 

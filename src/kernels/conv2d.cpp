@@ -4,9 +4,17 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "runtime/thread_pool.hpp"
+
+#if defined(__x86_64__)
+#define BP_CONV_X86 1
+#include <immintrin.h>
+#else
+#define BP_CONV_X86 0
+#endif
 
 namespace bp::kernels {
 
@@ -60,9 +68,80 @@ void for_each_segment(const Conv2dShape& s, F&& f) {
       }
 }
 
-}  // namespace
+// Columns with stride 1 and dilation 1: each segment of the lowered matrix is a shifted input
+// row, copied (and col2im's added back) 16 columns at a time with masked loads and stores; the
+// lanes outside the image read nothing and write 0. The same values as the scalar loops: copies
+// are exact, and col2im adds to each element in the same order.
+bool contiguous_columns(const Conv2dShape& s) { return s.stride_w == 1 && s.dil_w == 1; }
 
-void im2col(float* col, const float* x_n, const Conv2dShape& s) {
+#if BP_CONV_X86
+bool cpu_has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
+// Lanes l of the chunk starting at column ow with lo <= ow + l < hi, and l < 16.
+inline __mmask16 lanes_between(std::size_t lo, std::size_t hi, std::size_t ow) {
+  const std::size_t a = std::min<std::size_t>(lo > ow ? lo - ow : 0, 16);
+  const std::size_t b = std::min<std::size_t>(hi > ow ? hi - ow : 0, 16);
+  const auto bits = [](std::size_t k) { return (std::uint32_t{1} << k) - 1u; };
+  return static_cast<__mmask16>(b > a ? bits(b) & ~bits(a) : 0u);
+}
+
+// The address of row[k] for k possibly outside the row: only masked lanes inside it are touched.
+inline std::uintptr_t at(const float* row, Index k) {
+  return reinterpret_cast<std::uintptr_t>(row) + static_cast<std::uintptr_t>(k) * sizeof(float);
+}
+
+__attribute__((target("avx512f"))) void im2col_avx512(float* col, const float* x_n,
+                                                      const Conv2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), H = s.H, W = s.W;
+  for (std::size_t c = 0; c < s.C; ++c)
+    for (std::size_t i = 0; i < s.KH; ++i)
+      for (std::size_t j = 0; j < s.KW; ++j) {
+        const Index off = si(j) - si(s.pad_left);
+        const Span span = valid_span(off, 1, W, OW);
+        float* dst = col + ((c * s.KH + i) * s.KW + j) * OH * OW;
+        for (std::size_t oh = 0; oh < OH; ++oh, dst += OW) {
+          const Index ih = in_coord(oh, i, s.stride_h, s.dil_h, s.pad_top);
+          const bool inside = ih >= 0 && ih < si(H);
+          const float* src = x_n + (c * H + (inside ? uz(ih) : 0)) * W;
+          for (std::size_t ow = 0; ow < OW; ow += 16) {
+            const __mmask16 store = lanes_between(0, OW, ow);
+            const __mmask16 load = inside ? lanes_between(span.lo, span.hi, ow) : 0;
+            const __m512 v = _mm512_maskz_loadu_ps(load, reinterpret_cast<const void*>(at(src, si(ow) + off)));
+            _mm512_mask_storeu_ps(dst + ow, store, v);
+          }
+        }
+      }
+}
+
+__attribute__((target("avx512f"))) void col2im_avx512(float* dx_n, const float* dcol,
+                                                      const Conv2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), H = s.H, W = s.W;
+  std::fill(dx_n, dx_n + s.C * H * W, 0.0f);
+  for (std::size_t c = 0; c < s.C; ++c)
+    for (std::size_t i = 0; i < s.KH; ++i)
+      for (std::size_t j = 0; j < s.KW; ++j) {
+        const Index off = si(j) - si(s.pad_left);
+        const Span span = valid_span(off, 1, W, OW);
+        const float* src = dcol + ((c * s.KH + i) * s.KW + j) * OH * OW;
+        for (std::size_t oh = 0; oh < OH; ++oh, src += OW) {
+          const Index ih = in_coord(oh, i, s.stride_h, s.dil_h, s.pad_top);
+          if (ih < 0 || ih >= si(H)) continue;
+          float* dst = dx_n + (c * H + uz(ih)) * W;
+          for (std::size_t ow = span.lo - span.lo % 16; ow < span.hi; ow += 16) {
+            const __mmask16 m = lanes_between(span.lo, span.hi, ow);
+            void* to = reinterpret_cast<void*>(at(dst, si(ow) + off));
+            const __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(m, to), _mm512_maskz_loadu_ps(m, src + ow));
+            _mm512_mask_storeu_ps(to, m, sum);
+          }
+        }
+      }
+}
+#endif
+
+void im2col_generic(float* col, const float* x_n, const Conv2dShape& s) {
   const std::size_t OH = s.OH(), OW = s.OW(), H = s.H, W = s.W, sw = s.stride_w;
   for_each_segment(s, [&](std::size_t row, std::size_t c, std::size_t oh, Index ih, Span span,
                           Index off) {
@@ -83,7 +162,7 @@ void im2col(float* col, const float* x_n, const Conv2dShape& s) {
   });
 }
 
-void col2im(float* dx_n, const float* dcol, const Conv2dShape& s) {
+void col2im_generic(float* dx_n, const float* dcol, const Conv2dShape& s) {
   const std::size_t OH = s.OH(), OW = s.OW(), H = s.H, W = s.W, sw = s.stride_w;
   std::fill(dx_n, dx_n + s.C * H * W, 0.0f);
   for_each_segment(s, [&](std::size_t row, std::size_t c, std::size_t oh, Index ih, Span span,
@@ -98,6 +177,40 @@ void col2im(float* dx_n, const float* dcol, const Conv2dShape& s) {
       for (std::size_t ow = span.lo; ow < span.hi; ++ow) dst[uz(si(ow * sw) + off)] += src[ow];
     }
   });
+}
+
+bool use_avx512(const Conv2dShape& s, LowerIsa isa) {
+  return isa != LowerIsa::kGeneric && contiguous_columns(s) && lower_isa_supported(LowerIsa::kAvx512);
+}
+
+}  // namespace
+
+bool lower_isa_supported(LowerIsa isa) {
+  switch (isa) {
+    case LowerIsa::kAuto:
+    case LowerIsa::kGeneric: return true;
+    case LowerIsa::kAvx512:
+#if BP_CONV_X86
+      return cpu_has_avx512();
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+void im2col(float* col, const float* x_n, const Conv2dShape& s, LowerIsa isa) {
+#if BP_CONV_X86
+  if (use_avx512(s, isa)) return im2col_avx512(col, x_n, s);
+#endif
+  im2col_generic(col, x_n, s);
+}
+
+void col2im(float* dx_n, const float* dcol, const Conv2dShape& s, LowerIsa isa) {
+#if BP_CONV_X86
+  if (use_avx512(s, isa)) return col2im_avx512(dx_n, dcol, s);
+#endif
+  col2im_generic(dx_n, dcol, s);
 }
 
 // ---- reference ------------------------------------------------------------------------------
@@ -154,11 +267,15 @@ void conv2d_backward_ref(T* dx, T* dw, T* dbias, const T* dy, const T* x, const 
 
 // ---- fast path --------------------------------------------------------------------------------
 
+// The weight gradient's fixed split of a batch (see weight_gradient): up to this many ranges of
+// samples, each with its own accumulator in the scratch.
+constexpr std::size_t kWeightGradientParts = 4;
+
 template <class T>
 std::size_t conv2d_scratch_size(const Conv2dShape& s, std::size_t threads) {
   if constexpr (std::is_same_v<T, float>)
     return std::max<std::size_t>(1, threads) * s.col_rows() * s.OH() * s.OW() +
-           (s.col_rows() < s.OC ? s.col_rows() * s.OC : 0);
+           kWeightGradientParts * s.col_rows() * s.OC;
   else
     return 0;
 }
@@ -208,30 +325,49 @@ float plane_sum(const float* g, std::size_t n) {
   return lane[0];
 }
 
-// dw += sum_n dy_n · col_nᵀ, sample after sample; sgemm splits each product across the threads.
-// With fewer rows C KH KW than output channels (a first layer: 9 x 32), the product is computed
-// transposed, colᵀ-major, dwᵀ = sum_n col_n · dy_nᵀ (C KH KW, OC), into a zeroed part of the
-// scratch and added to dw at the end: sgemm's tiles are wide (32 columns for AVX-512), so the
-// narrow side belongs in the rows.
+// dw += sum_n dy_n · col_nᵀ. The samples are cut into P = min(N, kWeightGradientParts) fixed
+// ranges (part_range: they depend on N only); each range sums its samples in order into an
+// accumulator of its own (single-threaded sgemm with beta = 1 after a zero fill), the ranges run
+// on up to `threads` threads (thread t takes ranges t, t + T, ..., with its own lowered matrix),
+// and then dw += acc_0, += acc_1, ... in range order. So dw is the same for any thread count, and
+// a step makes one parallel region here instead of one per sample (each sgemm split across the
+// threads had to wait for the slowest thread N times: costly where other jobs share the cores).
+// With fewer rows C KH KW than output channels (a first layer: 9 x 32), each product is computed
+// transposed, acc = sum_n col_n · dy_nᵀ (C KH KW, OC): sgemm's tiles are wide (32 columns for
+// AVX-512), so the narrow side belongs in the rows.
 void weight_gradient(float* dw, const float* dy, const float* x, const Conv2dShape& s,
                      float* scratch, std::size_t threads, GemmIsa isa) {
   const std::size_t OHW = s.OH() * s.OW(), K = s.col_rows(), OC = s.OC;
   const bool pointwise = is_pointwise(s), transposed = K < OC;
-  float* acc = scratch + std::max<std::size_t>(1, threads) * K * OHW;  // (K, OC)
-  if (transposed) std::fill(acc, acc + K * OC, 0.0f);
-  for (std::size_t n = 0; n < s.N; ++n) {
-    const float* x_n = x + n * s.C * s.H * s.W;
-    const float* dy_n = dy + n * OC * OHW;
-    if (!pointwise) im2col(scratch, x_n, s);
-    const float* col = pointwise ? x_n : scratch;
+  const std::size_t parts = std::min(kWeightGradientParts, s.N);
+  const std::size_t T = std::min(std::max<std::size_t>(1, threads), parts);
+  float* accs = scratch + std::max<std::size_t>(1, threads) * K * OHW;  // parts x (K OC)
+  detail::parallel_parts(T, [&](std::size_t t) {
+    float* col_buf = scratch + t * K * OHW;
+    for (std::size_t p = t; p < parts; p += T) {
+      float* acc = accs + p * K * OC;
+      std::fill(acc, acc + K * OC, 0.0f);
+      const detail::Range r = detail::part_range(s.N, parts, p, 1);
+      for (std::size_t n = r.begin; n < r.end; ++n) {
+        const float* x_n = x + n * s.C * s.H * s.W;
+        const float* dy_n = dy + n * OC * OHW;
+        if (!pointwise) im2col(col_buf, x_n, s);
+        const float* col = pointwise ? x_n : col_buf;
+        if (transposed)
+          sgemm_with(isa, false, true, K, OC, OHW, 1.0f, col, OHW, dy_n, OHW, 1.0f, acc, OC, 1);
+        else
+          sgemm_with(isa, false, true, OC, K, OHW, 1.0f, dy_n, OHW, col, OHW, 1.0f, acc, K, 1);
+      }
+    }
+  });
+  for (std::size_t p = 0; p < parts; ++p) {
+    const float* acc = accs + p * K * OC;
     if (transposed)
-      sgemm_with(isa, false, true, K, OC, OHW, 1.0f, col, OHW, dy_n, OHW, 1.0f, acc, OC, threads);
+      for (std::size_t o = 0; o < OC; ++o)
+        for (std::size_t k = 0; k < K; ++k) dw[o * K + k] += acc[k * OC + o];
     else
-      sgemm_with(isa, false, true, OC, K, OHW, 1.0f, dy_n, OHW, col, OHW, 1.0f, dw, K, threads);
+      for (std::size_t i = 0; i < OC * K; ++i) dw[i] += acc[i];
   }
-  if (transposed)
-    for (std::size_t o = 0; o < OC; ++o)
-      for (std::size_t k = 0; k < K; ++k) dw[o * K + k] += acc[k * OC + o];
 }
 
 void backward_float(float* dx, float* dw, float* dbias, const float* dy, const float* x,

@@ -52,8 +52,9 @@ void conv2d_backward_ref(T* dx, T* dw, T* dbias, const T* dy, const T* x, const 
 
 /// Scratch (in elements of T) that conv2d_forward and conv2d_backward need for these shapes when
 /// called with at most `threads` threads: for float, one lowered matrix (C KH KW, OH OW) per
-/// thread, plus C KH KW x OC for the transposed weight gradient when C KH KW < OC (a 1x1, stride-1,
-/// unpadded convolution uses less, but the same size is asked for simplicity); 0 for double.
+/// thread, plus 4 accumulators of C KH KW x OC for the weight gradient's ranges of samples (a 1x1,
+/// stride-1, unpadded convolution uses less, but the same size is asked for simplicity); 0 for
+/// double.
 /// The caller allocates it once, outside the training loop.
 template <class T>
 std::size_t conv2d_scratch_size(const Conv2dShape& s, std::size_t threads);
@@ -71,10 +72,11 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dSha
 /// Fast backward, same contract as conv2d_backward_ref. float:
 ///   dx: per sample, dcol = wᵀ · dy_n (sgemm), then col2im (scatter-add into a zeroed dx_n);
 ///       samples split across the threads as in forward.
-///   dw: samples in order n = 0, 1, ..: im2col of x_n, then dw += dy_n · colᵀ (sgemm with
-///       beta = 1), the sgemm itself split across the threads in whole tiles (bit-identical).
-///       When C KH KW < OC, dwᵀ = sum_n col · dy_nᵀ is summed in the scratch instead and then
-///       added to dw (sgemm's tiles are wide: the narrow side goes in the rows).
+///   dw: the samples cut into min(N, 4) fixed ranges; each range sums dy_n · col_nᵀ over its
+///       samples in order (im2col of x_n, sgemm with beta = 1) into an accumulator of its own,
+///       the ranges spread over the threads; then dw += each accumulator in range order. When
+///       C KH KW < OC the accumulators hold the transpose, sum_n col · dy_nᵀ (sgemm's tiles are
+///       wide: the narrow side goes in the rows).
 ///   dbias: per channel, the sum over (oh, ow) of each sample, added in sample order.
 /// dx, dw and dbias are bit-identical for any thread count.
 template <class T>
@@ -82,11 +84,20 @@ void conv2d_backward(T* dx, T* dw, T* dbias, const T* dy, const T* x, const T* w
                      const Conv2dShape& s, T* scratch, std::size_t threads,
                      GemmIsa isa = GemmIsa::kAuto);
 
+/// Which code the lowering (im2col, col2im) runs. With stride 1 and dilation 1 in the width
+/// (the usual 'same' and 'valid' convolutions), kAuto takes AVX-512 where the CPU has it: each
+/// row segment moves 16 columns at a time with masked loads and stores, with no call per
+/// segment; other shapes, and kGeneric, run the portable loops. Both give the same bits.
+enum class LowerIsa { kAuto, kAvx512, kGeneric };
+/// True when this build and CPU can run `isa` (kAuto and kGeneric: always).
+bool lower_isa_supported(LowerIsa isa);
+
 /// The lowering itself, one sample: col (C KH KW, OH OW) from x_n (C, H, W); row (c, i, j),
-/// column (oh, ow) holds xpad[c][oh sh + i dh][ow sw + j dw] (0 in the padding). For tests.
-void im2col(float* col, const float* x_n, const Conv2dShape& s);
+/// column (oh, ow) holds xpad[c][oh sh + i dh][ow sw + j dw] (0 in the padding). The fast paths
+/// call it with kAuto; tests force each implementation.
+void im2col(float* col, const float* x_n, const Conv2dShape& s, LowerIsa isa = LowerIsa::kAuto);
 /// Its adjoint: dx_n (C, H, W) = 0, then every element of dcol added to the input element it was
-/// copied from (padding elements dropped).
-void col2im(float* dx_n, const float* dcol, const Conv2dShape& s);
+/// copied from (padding elements dropped), in the order (c, i, j, oh, ow).
+void col2im(float* dx_n, const float* dcol, const Conv2dShape& s, LowerIsa isa = LowerIsa::kAuto);
 
 }  // namespace bp::kernels

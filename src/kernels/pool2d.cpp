@@ -8,8 +8,16 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 #include "runtime/thread_pool.hpp"
+
+#if defined(__x86_64__)
+#define BP_POOL_X86 1
+#include <immintrin.h>
+#else
+#define BP_POOL_X86 0
+#endif
 
 namespace bp::kernels {
 
@@ -111,6 +119,91 @@ void max_back_plane_2x2(T* dx, const T* dy, const std::uint32_t* idx, const Pool
   }
 }
 
+#if BP_POOL_X86
+// The 2x2 path in AVX-512, float: 16 windows of a row pair at a time. The 32 input columns of
+// each row are split into even and odd columns (vpermt2ps), then the same four-way select with
+// the same rule (v > m or v is NaN) and the same index arithmetic as max_plane_2x2; masked loads
+// and stores cover a row's last chunk (and never touch memory past it).
+constexpr std::uint32_t kEven[16] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+constexpr std::uint32_t kLow[16] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23};
+
+struct Lanes {  // a chunk of c <= 16 windows: its lanes, and those of its 2c input columns
+  __mmask16 out, lo, hi;
+};
+[[gnu::always_inline]] inline Lanes lanes(std::size_t c) {
+  const auto bits = [](std::size_t k) { return static_cast<__mmask16>(k >= 16 ? 0xffffu : (1u << k) - 1u); };
+  return {bits(c), bits(std::min<std::size_t>(2 * c, 16)), bits(2 * c > 16 ? 2 * c - 16 : 0)};
+}
+
+__attribute__((target("avx512f"))) void max_plane_2x2_avx512(float* y, std::uint32_t* idx,
+                                                             const float* x, const Pool2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), W = s.W;
+  const __m512i even = _mm512_loadu_si512(kEven), odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(static_cast<int>(W));
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    const float* r0 = x + 2 * oh * W;
+    const float* r1 = r0 + W;
+    for (std::size_t ow = 0; ow < OW; ow += 16) {
+      const Lanes L = lanes(std::min<std::size_t>(16, OW - ow));
+      const std::size_t w = 2 * ow;
+      const __m512 a0 = _mm512_maskz_loadu_ps(L.lo, r0 + w), a1 = _mm512_maskz_loadu_ps(L.hi, r0 + w + 16);
+      const __m512 b0 = _mm512_maskz_loadu_ps(L.lo, r1 + w), b1 = _mm512_maskz_loadu_ps(L.hi, r1 + w + 16);
+      const __m512 v1 = _mm512_permutex2var_ps(a0, odd, a1), v2 = _mm512_permutex2var_ps(b0, even, b1);
+      const __m512 v3 = _mm512_permutex2var_ps(b0, odd, b1);
+      __m512 m = _mm512_permutex2var_ps(a0, even, a1);
+      // The index of each window's top-left element: 2 oh W + 2 ow' (even holds 0, 2, 4, ..).
+      const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * oh * W + w)), even);
+      __m512i at = base;
+      __mmask16 t = _mm512_cmp_ps_mask(v1, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q);
+      m = _mm512_mask_mov_ps(m, t, v1), at = _mm512_mask_mov_epi32(at, t, _mm512_add_epi32(base, one));
+      t = _mm512_cmp_ps_mask(v2, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v2, v2, _CMP_UNORD_Q);
+      m = _mm512_mask_mov_ps(m, t, v2), at = _mm512_mask_mov_epi32(at, t, _mm512_add_epi32(base, below));
+      t = _mm512_cmp_ps_mask(v3, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v3, v3, _CMP_UNORD_Q);
+      m = _mm512_mask_mov_ps(m, t, v3);
+      at = _mm512_mask_mov_epi32(at, t, _mm512_add_epi32(_mm512_add_epi32(base, below), one));
+      _mm512_mask_storeu_ps(y + oh * OW + ow, L.out, m);
+      _mm512_mask_storeu_epi32(idx + oh * OW + ow, L.out, at);
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) void max_back_plane_2x2_avx512(float* dx, const float* dy,
+                                                                  const std::uint32_t* idx,
+                                                                  const Pool2dShape& s) {
+  const std::size_t OH = s.OH(), OW = s.OW(), W = s.W;
+  if (s.H % 2 || W % 2) std::fill(dx, dx + s.H * W, 0.0f);
+  const __m512i even = _mm512_loadu_si512(kEven), low = _mm512_loadu_si512(kLow);
+  const __m512i high = _mm512_add_epi32(low, _mm512_set1_epi32(8));
+  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(static_cast<int>(W));
+  const __m512 zero = _mm512_setzero_ps();
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    float* r0 = dx + 2 * oh * W;
+    float* r1 = r0 + W;
+    for (std::size_t ow = 0; ow < OW; ow += 16) {
+      const Lanes L = lanes(std::min<std::size_t>(16, OW - ow));
+      const std::size_t w = 2 * ow;
+      const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * oh * W + w)), even);
+      const __m512i at = _mm512_maskz_loadu_epi32(L.out, idx + oh * OW + ow);
+      const __m512 g = _mm512_add_ps(zero, _mm512_maskz_loadu_ps(L.out, dy + oh * OW + ow));
+      const __m512 e0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, base), g);
+      const __m512 o0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_add_epi32(base, one)), g);
+      const __m512i base1 = _mm512_add_epi32(base, below);
+      const __m512 e1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, base1), g);
+      const __m512 o1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_add_epi32(base1, one)), g);
+      _mm512_mask_storeu_ps(r0 + w, L.lo, _mm512_permutex2var_ps(e0, low, o0));
+      _mm512_mask_storeu_ps(r0 + w + 16, L.hi, _mm512_permutex2var_ps(e0, high, o0));
+      _mm512_mask_storeu_ps(r1 + w, L.lo, _mm512_permutex2var_ps(e1, low, o1));
+      _mm512_mask_storeu_ps(r1 + w + 16, L.hi, _mm512_permutex2var_ps(e1, high, o1));
+    }
+  }
+}
+
+bool cpu_has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+#endif
+
 template <class T>
 void max_back_plane(T* dx, const T* dy, const std::uint32_t* idx, const Pool2dShape& s) {
   std::fill(dx, dx + s.H * s.W, T(0));
@@ -176,12 +269,42 @@ void maxpool2d_forward_ref(T* y, std::uint32_t* argmax, const T* x, const Pool2d
   for (std::size_t k = 0; k < s.N * s.C; ++k) max_plane(y + k * out, argmax + k * out, x + k * in, s);
 }
 
+bool pool_isa_supported(PoolIsa isa) {
+  switch (isa) {
+    case PoolIsa::kAuto:
+    case PoolIsa::kGeneric: return true;
+    case PoolIsa::kAvx512:
+#if BP_POOL_X86
+      return cpu_has_avx512();
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+namespace {
+// The 2x2 AVX-512 path runs for float when asked for (or kAuto) and the CPU has it.
+template <class T>
+bool use_avx512(PoolIsa isa) {
+  if constexpr (std::is_same_v<T, float>)
+    return isa != PoolIsa::kGeneric && pool_isa_supported(PoolIsa::kAvx512);
+  else
+    return (void)isa, false;
+}
+}  // namespace
+
 template <class T>
 void maxpool2d_forward(T* y, std::uint32_t* argmax, const T* x, const Pool2dShape& s,
-                       std::size_t threads) {
+                       std::size_t threads, PoolIsa isa) {
   const std::size_t in = s.H * s.W, out = s.OH() * s.OW();
   const bool two = is_2x2(s);
+  const bool simd = two && use_avx512<T>(isa);
   over_planes(s, threads, [&](std::size_t k) {
+#if BP_POOL_X86
+    if constexpr (std::is_same_v<T, float>)
+      if (simd) return max_plane_2x2_avx512(y + k * out, argmax + k * out, x + k * in, s);
+#endif
     if (two)
       max_plane_2x2(y + k * out, argmax + k * out, x + k * in, s);
     else
@@ -198,10 +321,15 @@ void maxpool2d_backward_ref(T* dx, const T* dy, const std::uint32_t* argmax, con
 
 template <class T>
 void maxpool2d_backward(T* dx, const T* dy, const std::uint32_t* argmax, const Pool2dShape& s,
-                        std::size_t threads) {
+                        std::size_t threads, PoolIsa isa) {
   const std::size_t in = s.H * s.W, out = s.OH() * s.OW();
   const bool two = is_2x2(s);
+  const bool simd = two && use_avx512<T>(isa);
   over_planes(s, threads, [&](std::size_t k) {
+#if BP_POOL_X86
+    if constexpr (std::is_same_v<T, float>)
+      if (simd) return max_back_plane_2x2_avx512(dx + k * in, dy + k * out, argmax + k * out, s);
+#endif
     if (two)
       max_back_plane_2x2(dx + k * in, dy + k * out, argmax + k * out, s);
     else
@@ -241,10 +369,10 @@ void avgpool2d_backward(T* dx, const T* dy, const Pool2dShape& s, bool count_inc
 #define BP_INSTANTIATE(T)                                                                          \
   template void maxpool2d_forward_ref<T>(T*, std::uint32_t*, const T*, const Pool2dShape&);       \
   template void maxpool2d_forward<T>(T*, std::uint32_t*, const T*, const Pool2dShape&,            \
-                                     std::size_t);                                                \
+                                     std::size_t, PoolIsa);                                       \
   template void maxpool2d_backward_ref<T>(T*, const T*, const std::uint32_t*, const Pool2dShape&); \
   template void maxpool2d_backward<T>(T*, const T*, const std::uint32_t*, const Pool2dShape&,     \
-                                      std::size_t);                                               \
+                                      std::size_t, PoolIsa);                                      \
   template void avgpool2d_forward_ref<T>(T*, const T*, const Pool2dShape&, bool);                 \
   template void avgpool2d_forward<T>(T*, const T*, const Pool2dShape&, bool, std::size_t);        \
   template void avgpool2d_backward_ref<T>(T*, const T*, const Pool2dShape&, bool);                \

@@ -30,6 +30,13 @@ struct Pool2dShape {
   }
 };
 
+/// Which code the 2x2, stride-2, unpadded max pooling path of maxpool2d_forward/backward runs for
+/// float. kAuto: AVX-512 where the CPU has it; kGeneric: the portable loop. Both give the same
+/// bits (tests force each). Other shapes and double always run the portable loops.
+enum class PoolIsa { kAuto, kAvx512, kGeneric };
+/// True when this build and CPU can run `isa` (kAuto and kGeneric: always).
+bool pool_isa_supported(PoolIsa isa);
+
 // ---- max pooling ------------------------------------------------------------------------------
 // y = the largest x in each window, padding counting as -inf (it never wins). argmax (same shape
 // as y, caller-provided scratch for backward) records where it came from as an index h*W + w into
@@ -41,7 +48,7 @@ void maxpool2d_forward_ref(T* y, std::uint32_t* argmax, const T* x, const Pool2d
 /// The same values and indices; planes split across up to `threads` threads (identical results).
 template <class T>
 void maxpool2d_forward(T* y, std::uint32_t* argmax, const T* x, const Pool2dShape& s,
-                       std::size_t threads = 1);
+                       std::size_t threads = 1, PoolIsa isa = PoolIsa::kAuto);
 
 // dy: (N, C, OH, OW), argmax from forward -> dx: (N, C, H, W) OVERWRITTEN: zero, then each dy added
 // to the input element its window's maximum came from (overlapping windows add up, in (oh, ow)
@@ -50,7 +57,7 @@ template <class T>
 void maxpool2d_backward_ref(T* dx, const T* dy, const std::uint32_t* argmax, const Pool2dShape& s);
 template <class T>
 void maxpool2d_backward(T* dx, const T* dy, const std::uint32_t* argmax, const Pool2dShape& s,
-                        std::size_t threads = 1);
+                        std::size_t threads = 1, PoolIsa isa = PoolIsa::kAuto);
 
 // ---- average pooling --------------------------------------------------------------------------
 // y = (sum of the window's elements inside the image) / divisor, where divisor is

@@ -177,6 +177,31 @@ INSTANTIATE_TEST_SUITE_P(Conv2d, ConvIsaTest,
                            return std::string(bp::kernels::gemm_isa_name(p.param));
                          });
 
+// The lowering forced to each implementation (LowerIsa::kGeneric, kAvx512) gives the same bits:
+// every awkward shape (the strided and dilated ones take the portable loop either way), and
+// stride-1 rows wider than one 16-column chunk with padding on either side or none.
+TEST(Conv2d, LoweringPathsBitIdentical) {
+  using bp::kernels::LowerIsa;
+  if (!bp::kernels::lower_isa_supported(LowerIsa::kAvx512)) GTEST_SKIP() << "no AVX-512 here";
+  auto shapes = awkward_shapes();
+  for (std::size_t W : {15u, 16u, 17u, 31u, 33u, 40u})
+    for (std::size_t p : {0u, 1u, 2u}) shapes.push_back(make(1, 2, 5, W, 3, 3, 5, 1, 1, p, p, 2 - p / 2, p));
+  for (std::size_t t = 0; t < shapes.size(); ++t) {
+    const Conv2dShape& s = shapes[t];
+    const std::size_t in = s.C * s.H * s.W, lowered = s.col_rows() * s.OH() * s.OW();
+    auto x = random_vec<float>(in, 70 + unsigned(t));
+    x[0] = -0.0f;
+    const auto dcol = random_vec<float>(lowered, 80 + unsigned(t));
+    std::vector<float> col_g(lowered, 7.0f), col_v(lowered, -7.0f), dx_g(in, 7.0f), dx_v(in, -7.0f);
+    bp::kernels::im2col(col_g.data(), x.data(), s, LowerIsa::kGeneric);
+    bp::kernels::im2col(col_v.data(), x.data(), s, LowerIsa::kAvx512);
+    bp::kernels::col2im(dx_g.data(), dcol.data(), s, LowerIsa::kGeneric);
+    bp::kernels::col2im(dx_v.data(), dcol.data(), s, LowerIsa::kAvx512);
+    EXPECT_TRUE(bp::test::same_bits(col_g, col_v)) << "im2col " << describe(s);
+    EXPECT_TRUE(bp::test::same_bits(dx_g, dx_v)) << "col2im " << describe(s);
+  }
+}
+
 // Every backward output against finite differences of L = sum r * y in double.
 TEST(Conv2d, GradcheckDouble) {
   const std::vector<Conv2dShape> shapes = {
@@ -217,7 +242,8 @@ TEST(Conv2d, LoweringHandDerived) {
   std::vector<float> ones(4 * 9, 1.0f), dx(4, -1.0f);
   bp::kernels::col2im(dx.data(), ones.data(), s);
   EXPECT_EQ(dx, (std::vector<float>{4, 4, 4, 4}));
-  EXPECT_EQ(bp::kernels::conv2d_scratch_size<float>(s, 3), 3u * 4 * 9);
+  // 3 lowered matrices (4 x 9) and the weight gradient's 4 accumulators (4 x 1).
+  EXPECT_EQ(bp::kernels::conv2d_scratch_size<float>(s, 3), 3u * 4 * 9 + 4u * 4 * 1);
   EXPECT_EQ(bp::kernels::conv2d_scratch_size<double>(s, 3), 0u);
 }
 

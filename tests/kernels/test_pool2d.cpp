@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -203,5 +204,57 @@ void check_torch(double tol) {
 
 TEST(Pool2d, MatchesTorchDouble) { check_torch<double>(1e-14); }
 TEST(Pool2d, MatchesTorchFloat) { check_torch<float>(1e-6); }
+
+// The 2x2 stride-2 path forced to each implementation (PoolIsa::kGeneric, kAvx512) against the
+// reference, bit for bit: widths that fill 16-window chunks exactly, leave a tail, or have an odd
+// last column; odd heights; values drawn from {-1, 0, 1, 2} so that windows tie; NaNs and -0
+// sprinkled in (a NaN wins its window, dx of a -0 gradient is +0); threads 1 and 2.
+class PoolIsaTest : public ::testing::TestWithParam<bp::kernels::PoolIsa> {
+ protected:
+  void SetUp() override {
+    if (!bp::kernels::pool_isa_supported(GetParam())) GTEST_SKIP() << "this CPU (or build) lacks the path";
+  }
+};
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+TEST_P(PoolIsaTest, Max2x2MatchesReferenceBitForBit) {
+  bp::test::ScopedThreads pool(2);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> pick(-1, 2);
+  for (std::size_t W : {2u, 3u, 4u, 5u, 14u, 15u, 28u, 31u, 32u, 33u, 34u, 35u, 64u, 66u, 67u}) {
+    for (std::size_t H : {2u, 3u, 5u, 6u}) {
+      const Pool2dShape s = make(2, 3, H, W, 2, 2, 2, 2);
+      std::vector<float> x(in_size(s)), dy(out_size(s));
+      for (float& v : x) v = float(pick(rng));
+      for (float& v : dy) v = float(pick(rng)) * 0.5f;
+      for (std::size_t k = 0; k < x.size(); k += 37) x[k] = nan;
+      for (std::size_t k = 5; k < dy.size(); k += 11) dy[k] = -0.0f;
+      std::vector<float> y_ref(out_size(s)), dx_ref(in_size(s));
+      std::vector<std::uint32_t> idx_ref(out_size(s));
+      bp::kernels::maxpool2d_forward_ref(y_ref.data(), idx_ref.data(), x.data(), s);
+      bp::kernels::maxpool2d_backward_ref(dx_ref.data(), dy.data(), idx_ref.data(), s);
+      for (std::size_t threads : {std::size_t{1}, std::size_t{2}}) {
+        std::vector<float> y(out_size(s), 7.0f), dx(in_size(s), 7.0f);
+        std::vector<std::uint32_t> idx(out_size(s), 7u);
+        bp::kernels::maxpool2d_forward(y.data(), idx.data(), x.data(), s, threads, GetParam());
+        bp::kernels::maxpool2d_backward(dx.data(), dy.data(), idx.data(), s, threads, GetParam());
+        EXPECT_TRUE(same_bits(y, y_ref)) << "y " << describe(s) << " threads " << threads;
+        EXPECT_EQ(idx, idx_ref) << "idx " << describe(s) << " threads " << threads;
+        EXPECT_TRUE(same_bits(dx, dx_ref)) << "dx " << describe(s) << " threads " << threads;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, PoolIsaTest,
+                         ::testing::Values(bp::kernels::PoolIsa::kGeneric, bp::kernels::PoolIsa::kAvx512),
+                         [](const ::testing::TestParamInfo<bp::kernels::PoolIsa>& p) {
+                           return p.param == bp::kernels::PoolIsa::kGeneric ? std::string("Generic")
+                                                                            : std::string("Avx512");
+                         });
 
 }  // namespace
