@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   bp::cli::register_errata(app, run);
   bp::cli::register_plot(app, run);
   bp::cli::register_summary(app, run);
+  bp::cli::register_export(app, run);
+  bp::cli::register_import(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
