@@ -34,7 +34,9 @@ Conv2D<T>::Conv2D(const Conv2DOptions& opts, Shape in)
     : opts_(checked(opts, in)), in_(in),
       out_{opts.filters, opts.window.out_h(in), opts.window.out_w(in)},
       w_("conv2d.w", opts.filters, in.c * opts.window.kh * opts.window.kw),
-      b_("conv2d.b", 1, opts.filters) {}
+      // No bias: an empty Param, so that a model file's ParamBudget (which counts only the
+      // params() it stores) is not charged for it.
+      b_("conv2d.b", 1, opts.bias ? opts.filters : 0) {}
 
 template <class T>
 std::unique_ptr<Layer<T>> Conv2D<T>::from_config(const nlohmann::ordered_json& config, Shape in) {

@@ -40,7 +40,7 @@ class Conv2D final : public Layer<T> {
   const Conv2DOptions& options() const noexcept { return opts_; }
 
   Param<T>& weights() noexcept { return w_; }  ///< (OC, C·KH·KW)
-  Param<T>& bias() noexcept { return b_; }     ///< (1, OC); unused when options().bias is false
+  Param<T>& bias() noexcept { return b_; }     ///< (1, OC); (1, 0) when options().bias is false
 
   /// x: (N, C·H·W) -> y: (N, OC·OH·OW).
   void forward(const Matrix<T>& x, Matrix<T>& y, const ForwardContext& ctx) override;

@@ -6,7 +6,10 @@
 # 2. each exported at opset 13 (and the MLP and CNN at 17), checked by Debian's python3-onnx
 #    (onnx.checker, full_check) and run by ONNX Runtime (npm's onnxruntime-node) on the first
 #    1,000 Fashion-MNIST test images: max |Δ| against `backprop predict --probabilities` <= 1e-6;
-# 3. --logits: the last Softmax is gone; --format npz: numpy.load reads every parameter.
+# 3. --logits: the last Softmax is gone; --format npz: numpy.load reads every parameter;
+# 4. import: export -> import -> export gives the same bytes and the same predictions; each
+#    torch.onnx.export fixture (tests/onnx/torch/, gen_torch_fixtures.py) imported predicts as
+#    ONNX Runtime does on the same file, within 1e-6; `train --init-from` fine-tunes one.
 set -euo pipefail
 bp=$1 make_models=$2 data=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,3 +54,32 @@ assert z["batchnorm2d_1.running_var"].shape == (1, 6) and z["dense_2.w"].shape =
 assert all(z[n].dtype == np.float32 and np.isfinite(z[n]).all() for n in names)
 print("npz:", len(names), "arrays:", ", ".join(names))
 PY
+# Export, import, export: the same bytes; the imported model predicts the same digits.
+for m in mlp cnn act_leaky-relu; do
+  "$bp" import "$m-13.onnx" -o "$m-imported.bpm"
+  "$bp" export "$m-imported.bpm" -o "$m-again.onnx"
+  cmp "$m-13.onnx" "$m-again.onnx"
+  "$bp" predict --model "$m-imported.bpm" --input images.npy --probabilities --output "$m-imported.csv"
+  cmp "$m.csv" "$m-imported.csv"
+  echo "$m: export -> import -> export identical, predictions identical"
+done
+# PyTorch's exports, imported, against ONNX Runtime on the same files.
+for f in "$here"/torch/*.onnx; do
+  n=$(basename "$f" .onnx) chw=""
+  [[ $n == cnn* ]] && chw=1,28,28
+  "$bp" import "$f" -o "torch-$n.bpm"
+  "$bp" predict --model "torch-$n.bpm" --input images.npy --probabilities --output "torch-$n.csv"
+  (cd "$here" && node compare.mjs compare "$f" "$work/images.npy" "$work/torch-$n.csv" $tol $chw)
+  /usr/bin/python3 - "$here/torch/$n.expected.npy" "torch-$n.csv" $tol <<'PY'
+import sys, numpy as np
+expected = np.load(sys.argv[1])  # torch's outputs on the first 100 images
+got = np.loadtxt(sys.argv[2], delimiter=",", skiprows=1)[: len(expected), 1:]
+d = np.abs(got - expected).max()
+print(f"{sys.argv[1]}: max |Δ| against torch = {d:.3e}")
+sys.exit(0 if d <= float(sys.argv[3]) else 1)
+PY
+done
+# Fine-tuning an imported model: one epoch from PyTorch's random weights learns something.
+"$bp" train --dataset fashion-mnist --init-from torch-cnn_flatten.bpm --epochs 1 --batch-size 64 \
+      --seed 1 --verbose 0 --output tuned.bpm --checkpoint tuned.bpc 2>&1 | tee tuned.txt
+grep -E "^test: .*accuracy 0\.[6-9]" tuned.txt
