@@ -38,6 +38,7 @@ class Importer {
 
   Model<T> run() {
     collect_constants();
+    check_acyclic();
     const std::string input = graph_input();
     std::string cur = input;
     std::set<const onnx::Node*> seen;
@@ -60,6 +61,38 @@ class Importer {
  private:
   [[noreturn]] void fail(const onnx::Node& n, const std::string& what) const {
     throw DataError(file_ + ": node '" + n.name + "' (op " + n.op + "): " + what);
+  }
+
+  // Kahn's algorithm over the tensors nodes produce: a node whose inputs never all become
+  // available is on a cycle. Also refuses a tensor produced twice.
+  void check_acyclic() const {
+    const auto& nodes = m_.graph.nodes;
+    std::map<std::string, std::size_t> producer;
+    for (std::size_t k = 0; k < nodes.size(); ++k)
+      for (const std::string& o : nodes[k].outputs)
+        if (!o.empty() && !producer.emplace(o, k).second) fail(nodes[k], "output '" + o + "' is produced by another node too");
+    std::vector<std::size_t> waiting(nodes.size(), 0);
+    std::vector<std::vector<std::size_t>> readers(nodes.size());
+    for (std::size_t k = 0; k < nodes.size(); ++k)
+      for (const std::string& i : nodes[k].inputs)
+        if (const auto it = producer.find(i); it != producer.end()) {
+          ++waiting[k];
+          readers[it->second].push_back(k);
+        }
+    std::vector<std::size_t> ready;
+    for (std::size_t k = 0; k < nodes.size(); ++k)
+      if (waiting[k] == 0) ready.push_back(k);
+    std::size_t done = 0;
+    while (!ready.empty()) {
+      const std::size_t k = ready.back();
+      ready.pop_back();
+      ++done;
+      for (std::size_t r : readers[k])
+        if (--waiting[r] == 0) ready.push_back(r);
+    }
+    if (done == nodes.size()) return;
+    for (std::size_t k = 0; k < nodes.size(); ++k)
+      if (waiting[k] != 0) fail(nodes[k], "is on a cycle of the graph");
   }
 
   void collect_constants() {
@@ -457,6 +490,11 @@ void Importer<T>::finish_info() {
     }
   }
   model_.net.set_loss(loss);
+  try {  // what a model file requires of the metadata: class and name counts against the network
+    (void)model_to_bytes(model_.net, info);
+  } catch (const UsageError& e) {
+    throw DataError(file_ + ": ONNX metadata does not fit the network: " + e.what());
+  }
 }
 
 }  // namespace
