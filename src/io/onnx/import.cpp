@@ -457,7 +457,7 @@ void Importer<T>::preprocessing(const onnx::Node& n) {
     auto v = values<double>(n, 1, onnx::kTypeDouble, &d);
     if (v.size() != shape_.size()) fail(n, "needs one value per input, " + std::to_string(shape_.size()) + "; got " + std::to_string(v.size()));
     for (double x : v)
-      if (prep_step_ == 2 && x == 0) fail(n, "a scale of 0");
+      if (prep_step_ == 2 && !(x > 0)) fail(n, "a scale of " + std::to_string(x) + "; expected values > 0");
     (prep_step_ == 1 ? p.offset : p.scale) = std::move(v);
   }
   if (++prep_step_ == 4) p.kind = "standard";
@@ -492,6 +492,7 @@ void Importer<T>::finish_info() {
   model_.net.set_loss(loss);
   try {  // what a model file requires of the metadata: class and name counts against the network
     (void)model_to_bytes(model_.net, info);
+    (void)to_scaler(info.preprocessing);
   } catch (const UsageError& e) {
     throw DataError(file_ + ": ONNX metadata does not fit the network: " + e.what());
   }
