@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -198,11 +199,18 @@ class Importer {
   }
 
   void add(const onnx::Node& n, const char* kind, const Json& cfg) {
+    std::unique_ptr<Layer<T>> layer;
     try {
-      model_.net.add(make_layer<T>(kind, cfg, shape_, model_.net.depth()));
+      layer = make_layer<T>(kind, cfg, shape_, model_.net.depth());
     } catch (const Error& e) {
       fail(n, e.what());
     }
+    // As for the input: a layer whose output would not fit a model file's limits is refused
+    // before anything runs it.
+    if (layer->out() > kMaxValues)
+      fail(n, "its output would have " + std::to_string(layer->out()) + " values per sample; at most " +
+                  std::to_string(kMaxValues));
+    model_.net.add(std::move(layer));
     shape_ = model_.net.out_shape();
   }
   void set(const onnx::Node& n, Param<T>& p, const std::vector<float>& v) {
@@ -325,7 +333,7 @@ void Importer<T>::dense(const onnx::Node& n, bool gemm) {
   if (d.size() != 2) fail(n, "the weights have " + std::to_string(d.size()) + " dimensions; expected 2");
   const auto in = static_cast<std::size_t>(trans ? d[1] : d[0]), out = static_cast<std::size_t>(trans ? d[0] : d[1]);
   if (in != shape_.size()) fail(n, "the weights take " + std::to_string(in) + " inputs; the tensor has " + std::to_string(shape_.size()));
-  if (out == 0) fail(n, "the weights have 0 outputs");
+  if (out == 0 || out > kMaxValues) fail(n, "the weights have " + std::to_string(out) + " outputs; expected 1.." + std::to_string(kMaxValues));
   pending_ = {true, in, out, std::vector<float>(in * out), {}, Json{{"units", out}, {"activation", "identity"}}};
   for (std::size_t o = 0; o < out; ++o)
     for (std::size_t i = 0; i < in; ++i) pending_.w[o * in + i] = trans ? w[o * in + i] : w[i * out + o];
