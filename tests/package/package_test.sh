@@ -22,9 +22,9 @@ install)
   libdir=$(dirname "$(find "$work/prefix" -name backprop.pc | head -1)")
   export PKG_CONFIG_PATH="$libdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   pkg-config --exists --print-errors 'backprop >= 0.2'
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046  (the rpath: a shared libbackprop in a prefix the loader does not search)
   g++ -std=c++20 -O2 "$src/examples/consumer/main.cpp" -o "$work/consumer-pc" \
-      $(pkg-config --cflags --libs backprop)
+      $(pkg-config --cflags --libs backprop) -Wl,-rpath,"$(pkg-config --variable=libdir backprop)"
   "$work/consumer-pc"
   "$work/prefix/bin/backprop" --version | grep -E "^backprop $version \(git [^ ]+\)$"
   ;;
