@@ -3,7 +3,7 @@
 # a fresh copy of its seed corpus (fuzz/corpus/<target>/). Prints, per target, the executions, the
 # corpus size at the end and whether it found anything; exits non-zero when any target did.
 #   fuzz/run.sh [SECONDS] [TARGET...]      default 30 s, every target (csv idx npy fann model
-#                                          netspec network_spec config features checkpoint)
+#                                          netspec network_spec config features checkpoint onnx)
 # Environment: FUZZ_BUILD (build directory, default build/fuzz), FUZZ_KEEP_CORPUS=1 (continue from
 # the corpus a previous run left in $FUZZ_BUILD/work/<target> instead of a fresh copy),
 # FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2"). Crashing inputs go to
@@ -12,13 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 [[ $# -gt 0 ]] && shift
-all=(csv idx npy fann model netspec network_spec config features checkpoint)
+all=(csv idx npy fann model netspec network_spec config features checkpoint onnx)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 build=${FUZZ_BUILD:-build/fuzz}
 
 declare -A dict=([csv]=csv [features]=csv [idx]=idx [npy]=npy [fann]=fann [model]=model
-                 [checkpoint]=model [netspec]=json [network_spec]=json [config]=json)
+                 [checkpoint]=model [netspec]=json [network_spec]=json [config]=json [onnx]=onnx)
 
 mkdir -p "$build"
 if ! { CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKPROP_BUILD_FUZZ=ON \

@@ -8,7 +8,9 @@ pkgs=(build-essential cmake g++ pkg-config
       libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
       dataset-fashion-mnist python3 python3-numpy
       clang libclang-rt-14-dev   # the libFuzzer targets under fuzz/ (Debian 12's clang 14)
-      graphviz chromium fonts-dejavu-core)  # the picture tests: dot, and a headless browser
+      graphviz chromium fonts-dejavu-core   # the picture tests: dot, and a headless browser
+      dpkg-dev                  # cpack -G DEB's dependency list (dpkg-shlibdeps): tests/package
+      python3-onnx)             # onnx.checker on the exported files: tests/onnx
 # node and npm drive chromium in tests/browser/; a node installed some other way is kept.
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
@@ -33,4 +35,11 @@ browser_dir="$(dirname "$0")/../tests/browser"
 if [[ ! -f "$browser_dir/node_modules/puppeteer-core/package.json" ]]; then
   echo "install-deps: npm ci in tests/browser" >&2
   (cd "$browser_dir" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
+fi
+# tests/onnx's ONNX Runtime (onnxruntime-node, pinned by package-lock.json; its native library
+# ships inside the package, so --ignore-scripts skips only the optional GPU download).
+onnx_dir="$(dirname "$0")/../tests/onnx"
+if [[ ! -f "$onnx_dir/node_modules/onnxruntime-node/package.json" ]]; then
+  echo "install-deps: npm ci in tests/onnx" >&2
+  (cd "$onnx_dir" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
 fi

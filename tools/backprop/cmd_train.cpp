@@ -126,6 +126,19 @@ void write_log_row(std::ofstream& csv, const EpochStats& s) {
       << num(s.val_accuracy) << ',' << s.seconds << '\n';
 }
 
+// --init-from: the model file's network (with its weights) replaces `net`, which was built for
+// the data, once its input and output widths are the data's; returns the model's preprocessing.
+template <class T>
+Scaler start_from_model(Network<T>& net, const std::string& path) {
+  Model<T> m = load_model<T>(path);
+  if (m.net.in() != net.in() || m.net.out() != net.out())
+    throw UsageError("--init-from " + path + ": the model has " + std::to_string(m.net.in()) +
+                     " inputs and " + std::to_string(m.net.out()) + " outputs; expected the data's " +
+                     std::to_string(net.in()) + " and " + std::to_string(net.out()));
+  net = std::move(m.net);
+  return to_scaler(m.info.preprocessing);
+}
+
 template <class T>
 int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_path,
                  const std::string& resume_bytes) {
@@ -188,7 +201,10 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
     chk.fail("init", e.what());
   }
   Scaler scaler(parse_scaler_kind(get<std::string>(cfg, "preprocess")));
-  scaler.fit(train_set);
+  if (const std::string from = get<std::string>(cfg, "init_from"); !from.empty())
+    scaler = start_from_model(net, from);  // fine-tuning: its network, weights and preprocessing
+  else
+    scaler.fit(train_set);
 
   // Optimizer and schedule.
   OptimizerOptions oo;

@@ -19,5 +19,7 @@ void register_predict(CLI::App& app, Run& run);
 void register_errata(CLI::App& app, Run& run);
 void register_plot(CLI::App& app, Run& run);
 void register_summary(CLI::App& app, Run& run);
+void register_export(CLI::App& app, Run& run);
+void register_import(CLI::App& app, Run& run);
 
 }  // namespace bp::cli

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "backprop/core/error.hpp"
+#include "build_info.hpp"
 #include "commands.hpp"
 #include "config/suggest.hpp"
 
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"backprop: build, train, explain and check feed-forward neural networks"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "backprop 0.1.0");
+  app.set_version_flag("--version", std::string("backprop ") + bp::cli::kVersion + " (git " +
+                                       bp::cli::kGitRevision + ")");
   bp::cli::Run run;
   bp::cli::register_explain(app, run);
   bp::cli::register_gradcheck(app, run);
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
   bp::cli::register_errata(app, run);
   bp::cli::register_plot(app, run);
   bp::cli::register_summary(app, run);
+  bp::cli::register_export(app, run);
+  bp::cli::register_import(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

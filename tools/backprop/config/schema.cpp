@@ -168,6 +168,9 @@ Schema make_train_schema() {
              "Initialization: a name (see docs/initialization.md; xavier-uniform is scikit-learn's), or auto "
              "(he-uniform for relu-like, xavier-uniform else)",
              init_aliases()),
+      input("init_from", "",
+            "Fine-tune: start from this model file's network, weights and preprocessing (e.g. from "
+            "backprop import) instead of building and initializing one"),
       choice("preprocess", "standard", {"none", "minmax", "standard"},
              "Feature scaling saved in the model: none, minmax, standard"),
       choice("precision", "float", {"float", "double"}, "Scalar type of training and of the saved weights: float or double"),
