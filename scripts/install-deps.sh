@@ -7,6 +7,8 @@ pkgs=(build-essential cmake g++ pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
       dataset-fashion-mnist python3 python3-numpy
+      python3-dev pybind11-dev python3-setuptools python3-wheel python3-pip  # the Python module
+      python3-pytest python3-sklearn                                        # ... and its tests
       clang libclang-rt-14-dev   # the libFuzzer targets under fuzz/ (Debian 12's clang 14)
       graphviz chromium fonts-dejavu-core   # the picture tests: dot, and a headless browser
       dpkg-dev                  # cpack -G DEB's dependency list (dpkg-shlibdeps): tests/package
@@ -15,7 +17,7 @@ pkgs=(build-essential cmake g++ pkg-config
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-torch libfann-dev hyperfine python3-sklearn)
+  pkgs+=(python3-torch libfann-dev hyperfine)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,7 +17,7 @@ run_suite() {  # run_suite BUILD_DIR [cmake args...]
   (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }
 echo "== release build, warnings as errors"
-run_suite build/release -DCMAKE_BUILD_TYPE=Release
+run_suite build/release -DCMAKE_BUILD_TYPE=Release -DBACKPROP_REQUIRE_PYTHON=ON
 if [[ "${1:-}" != "--quick" ]]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
   # OpenBLAS's own threads are not instrumented; one thread keeps the reports about our code.

@@ -60,6 +60,15 @@ void Dataset::set_features(std::size_t I, std::vector<float> features) {
   i_ = I;
   type_ = FeatureType::kF32;
   f32_ = std::move(features);
+  f32_borrowed_ = {};
+}
+
+void Dataset::set_features(std::size_t I, std::span<const float> borrowed) {
+  if (I == 0) throw UsageError("Dataset: features width must be >= 1");
+  i_ = I;
+  type_ = FeatureType::kF32;
+  f32_.clear();
+  f32_borrowed_ = borrowed;
 }
 
 Dataset Dataset::classification(std::size_t I, std::vector<std::uint8_t> features,
@@ -72,6 +81,12 @@ Dataset Dataset::classification(std::size_t I, std::vector<float> features,
                                 std::vector<std::uint32_t> labels,
                                 std::vector<std::string> class_names) {
   return classification_of(I, std::move(features), std::move(labels), std::move(class_names));
+}
+
+Dataset Dataset::classification_borrowed(std::size_t I, std::span<const float> features,
+                                         std::vector<std::uint32_t> labels,
+                                         std::vector<std::string> class_names) {
+  return classification_of(I, features, std::move(labels), std::move(class_names));
 }
 
 template <class V>
@@ -94,6 +109,11 @@ Dataset Dataset::regression(std::size_t I, std::vector<std::uint8_t> features, s
 Dataset Dataset::regression(std::size_t I, std::vector<float> features, std::size_t K,
                             std::vector<float> targets) {
   return regression_of(I, std::move(features), K, std::move(targets));
+}
+
+Dataset Dataset::regression_borrowed(std::size_t I, std::span<const float> features, std::size_t K,
+                                     std::vector<float> targets) {
+  return regression_of(I, features, K, std::move(targets));
 }
 
 template <class V>
@@ -181,7 +201,7 @@ void Dataset::gather(std::span<const std::size_t> rows, Matrix<T>& x, Matrix<T>&
         if (b + 1 < b1) kernels::prefetch_row(u8_.data() + rows[b + 1] * i_, i_);
         kernels::u8_to_real(x_b, u8_.data() + n * i_, i_);  // vectorised byte -> T
       } else {
-        const float* src = f32_.data() + n * i_;
+        const float* src = f32_data() + n * i_;
         for (std::size_t i = 0; i < i_; ++i) x_b[i] = static_cast<T>(src[i]);
       }
     }
@@ -225,7 +245,7 @@ Dataset Dataset::subset(std::span<const std::size_t> rows) const {
     if (type_ == FeatureType::kU8)
       d.u8_.insert(d.u8_.end(), u8_.begin() + first, u8_.begin() + last);
     else
-      d.f32_.insert(d.f32_.end(), f32_.begin() + first, f32_.begin() + last);
+      d.f32_.insert(d.f32_.end(), f32_data() + first, f32_data() + last);
     if (task_ == Task::kClassification) {
       d.labels_.push_back(labels_[n]);
     } else {

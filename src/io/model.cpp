@@ -140,6 +140,8 @@ Scaler to_scaler(const Preprocessing& p) {
 }
 
 Preprocessing to_preprocessing(const Scaler& s) {
+  // "none" stores no vectors (what model_from_bytes expects), even when fit() gave it 0s and 1s.
+  if (s.kind() == ScalerKind::kNone) return {"none", {}, {}};
   return {std::string(scaler_kind_name(s.kind())), s.offset(), s.scale()};
 }
 

@@ -59,6 +59,27 @@ TEST(Dataset, GatherRegressionDouble) {
   EXPECT_EQ(y, Matrix<double>(1, 2, {3, 4}));
 }
 
+// The Python module's fit: features borrowed from the caller's buffer, read in place (no copy),
+// and subsets that own copies of their rows.
+TEST(Dataset, BorrowedFeaturesAreReadInPlace) {
+  const std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  const Dataset d = Dataset::classification_borrowed(2, x, {0, 1, 0}, {"a", "b"});
+  EXPECT_EQ(d.features_f32().data(), x.data());
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(d.feature(2, 1), 6.0f);
+  const std::vector<std::size_t> rows = {2, 0};
+  Matrix<float> bx, by;
+  d.gather<float>(rows, bx, by);
+  EXPECT_EQ(bx, (Matrix<float>(2, 2, {5, 6, 1, 2})));
+  EXPECT_EQ(by, (Matrix<float>(2, 2, {1, 0, 1, 0})));
+  const Dataset s = d.subset(rows);
+  EXPECT_NE(s.features_f32().data(), x.data());
+  EXPECT_EQ(s.feature(0, 0), 5.0f);
+  const Dataset r = Dataset::regression_borrowed(3, x, 1, {0.5f, -1});
+  EXPECT_EQ(r.features_f32().data(), x.data());
+  EXPECT_THROW(Dataset::regression_borrowed(4, x, 1, {0.5f, -1}), UsageError);
+}
+
 TEST(Dataset, GatherRowOutOfRange) {
   const Dataset d = small_u8();
   Matrix<float> x, y;

@@ -63,6 +63,19 @@ void expect_round_trip() {
 TEST(Model, RoundTripIsBitExactFloat) { expect_round_trip<float>(); }
 TEST(Model, RoundTripIsBitExactDouble) { expect_round_trip<double>(); }
 
+// `backprop train --preprocess none` fits a kNone scaler (offsets 0, scales 1); its model file
+// must still read back (the reader wants no vectors for "none").
+TEST(Model, FittedNoScalerIsStoredWithoutVectors) {
+  Scaler none(ScalerKind::kNone);
+  none.fit(Dataset::classification(3, std::vector<float>{1, 2, 3, 4, 5, 6}, {0, 1}, {"cat", "dog"}));
+  ModelInfo info = sample_info();
+  info.preprocessing = to_preprocessing(none);
+  EXPECT_EQ(info.preprocessing, (Preprocessing{"none", {}, {}}));
+  const auto bytes = model_to_bytes(sample_net<float>(), info);
+  const Model<float> back = model_from_bytes<float>(std::string(bytes.begin(), bytes.end()), "m.bpm");
+  EXPECT_EQ(back.info, info);
+}
+
 TEST(Model, SaveAndLoadThroughAFile) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / "bp_model_test";
   std::filesystem::create_directories(dir);

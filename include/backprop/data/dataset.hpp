@@ -54,6 +54,14 @@ class Dataset {
                             std::vector<float> targets);
   static Dataset regression(std::size_t I, std::vector<float> features, std::size_t K,
                             std::vector<float> targets);
+  /// The same with borrowed float32 features (the Python module's fit: a NumPy array is never
+  /// copied). The caller keeps `features` alive and unchanged while this Dataset or a copy of it
+  /// is used; subset() and split() make datasets that own their features.
+  static Dataset classification_borrowed(std::size_t I, std::span<const float> features,
+                                         std::vector<std::uint32_t> labels,
+                                         std::vector<std::string> class_names);
+  static Dataset regression_borrowed(std::size_t I, std::span<const float> features, std::size_t K,
+                                     std::vector<float> targets);
   /// Features without targets (for prediction): N = features.size() / I, target_width() = 0,
   /// and gather() fills y as (nb, 0). Throws UsageError when the count is not a multiple of I.
   static Dataset unlabelled(std::size_t I, std::vector<std::uint8_t> features);
@@ -67,10 +75,10 @@ class Dataset {
   FeatureType feature_type() const noexcept { return type_; }
   /// Raw feature storage, (N, I) row-major; only the one matching feature_type() is non-empty.
   std::span<const std::uint8_t> features_u8() const noexcept { return u8_; }
-  std::span<const float> features_f32() const noexcept { return f32_; }
+  std::span<const float> features_f32() const noexcept { return {f32_data(), stored_f32()}; }
   /// Feature i of sample n, converted to float.
   float feature(std::size_t n, std::size_t i) const noexcept {
-    return type_ == FeatureType::kU8 ? static_cast<float>(u8_[n * i_ + i]) : f32_[n * i_ + i];
+    return type_ == FeatureType::kU8 ? static_cast<float>(u8_[n * i_ + i]) : f32_data()[n * i_ + i];
   }
 
   Task task() const noexcept { return task_; }
@@ -132,13 +140,17 @@ class Dataset {
   /// Stores the features (uint8 or float32) with width I; UsageError when I is 0.
   void set_features(std::size_t I, std::vector<std::uint8_t> features);
   void set_features(std::size_t I, std::vector<float> features);
-  std::size_t stored_features() const noexcept { return type_ == FeatureType::kU8 ? u8_.size() : f32_.size(); }
+  void set_features(std::size_t I, std::span<const float> borrowed);
+  const float* f32_data() const noexcept { return f32_borrowed_.data() ? f32_borrowed_.data() : f32_.data(); }
+  std::size_t stored_f32() const noexcept { return f32_borrowed_.data() ? f32_borrowed_.size() : f32_.size(); }
+  std::size_t stored_features() const noexcept { return type_ == FeatureType::kU8 ? u8_.size() : stored_f32(); }
 
   std::size_t n_ = 0;
   std::size_t i_ = 0;
   FeatureType type_ = FeatureType::kF32;
   std::vector<std::uint8_t> u8_;
   std::vector<float> f32_;
+  std::span<const float> f32_borrowed_;  // classification_borrowed, regression_borrowed: not owned
   Task task_ = Task::kClassification;
   std::vector<std::uint32_t> labels_;
   std::vector<std::string> class_names_;
