@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake g++ pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
+      libopenmpi-dev openmpi-bin   # data-parallel training over MPI (docs/distributed.md)
       dataset-fashion-mnist python3 python3-numpy
       clang libclang-rt-14-dev   # the libFuzzer targets under fuzz/ (Debian 12's clang 14)
       graphviz chromium fonts-dejavu-core)  # the picture tests: dot, and a headless browser
