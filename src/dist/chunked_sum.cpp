@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <type_traits>
 
 #include "backprop/core/error.hpp"
 
@@ -27,8 +28,10 @@ ChunkedSum<T>::ChunkedSum(ParamSpan<T> ps, Communicator& comm, std::size_t chunk
   const std::size_t chunks = chunk_count(max_batch, chunk);
   const auto p = static_cast<std::size_t>(comm.size());
   slots_ = (chunks + p - 1) / p;
-  // The sum of `chunks` values each below 2^bits_ stays below 2^62: no int64 overflow.
-  bits_ = 62 - static_cast<int>(std::bit_width(chunks - 1));
+  // Integers in doubles: `chunks` values each at most 2^bits_ sum to at most 2^53, so every
+  // partial sum, in any order, is an integer a double holds exactly. At most 2^51 each, for the
+  // rounding below.
+  bits_ = std::min(51, 53 - static_cast<int>(std::bit_width(chunks - 1)));
   for (auto* prm : ps_) {
     offset_.push_back(total_);
     total_ += prm->size();
@@ -59,16 +62,22 @@ void ChunkedSum<T>::add(std::size_t k, std::size_t n, double loss, std::size_t c
 
 namespace {
 
-// max |x| over a span, NaN when any value is NaN (so that it is caught as not finite).
+constexpr double kRound = 0x1.8p52;  // 1.5 * 2^52
+
+// max |x| over a span; +inf when any value is NaN or infinite. Vectorises: a max and an OR over
+// "exponent bits all set" (as the trainer's all_finite).
 template <class T>
 double max_abs(const T* p, std::size_t n) {
-  double m = 0;
+  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr U kExp = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  T m = 0;
+  U bad = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double a = std::fabs(double(p[i]));
-    m = (a > m || a != a) ? a : m;
-    if (m != m) return m;
+    const T a = std::fabs(p[i]);
+    m = a > m ? a : m;
+    bad |= U((std::bit_cast<U>(p[i]) & kExp) == kExp);
   }
-  return m;
+  return bad ? INFINITY : double(m);
 }
 
 // The grid exponent e of a tensor whose chunk values are at most m: |v| * 2^e < 2^bits. Kept
@@ -102,20 +111,20 @@ void ChunkedSum<T>::find_scales(std::size_t held, BatchTotals& out) {
 
 template <class T>
 void ChunkedSum<T>::quantize(std::size_t held) {
-  std::fill(acc_.begin(), acc_.end(), 0);
+  std::fill(acc_.begin(), acc_.end(), 0.0);
   for (std::size_t s = 0; s < held; ++s) {
     const T* g = held_.data() + s * total_;
     for (std::size_t t = 0; t < ps_.size(); ++t) {
-      // n * 2^e is exact, and so is a float times it: the grid value is v * n rounded once.
+      // n * 2^e is exact, and so is a float times it: the grid value is v * n rounded once, to
+      // the nearest integer by adding and subtracting 1.5 * 2^52 (exact for |x| <= 2^51).
       const double scale = std::ldexp(double(n_[s]), exp_[t]);
       const T* src = g + offset_[t];
-      std::int64_t* dst = acc_.data() + offset_[t];
-      for (std::size_t i = 0, n = ps_[t]->size(); i < n; ++i)
-        dst[i] += static_cast<std::int64_t>(std::nearbyint(double(src[i]) * scale));
+      double* dst = acc_.data() + offset_[t];
+      for (std::size_t i = 0, n = ps_[t]->size(); i < n; ++i) dst[i] += (double(src[i]) * scale + kRound) - kRound;
     }
-    acc_[total_] += static_cast<std::int64_t>(std::nearbyint(std::ldexp(loss_[s], exp_.back())));
+    acc_[total_] += (std::ldexp(loss_[s], exp_.back()) + kRound) - kRound;
   }
-  acc_[total_ + 1] = static_cast<std::int64_t>(correct_);
+  acc_[total_ + 1] = double(correct_);
 }
 
 template <class T>
@@ -127,16 +136,16 @@ BatchTotals ChunkedSum<T>::reduce(std::size_t nb, bool stop) {
   find_scales(held, out);
   if (!out.not_finite.empty()) return out;
   quantize(held);
-  acc_[total_ + 2] = stop ? 1 : 0;
+  acc_[total_ + 2] = stop ? 1.0 : 0.0;
   comm_.sum(acc_);
   const double inv_nb = 1.0 / double(nb);
   for (std::size_t t = 0; t < ps_.size(); ++t) {
     const double unit = std::ldexp(1.0, -exp_[t]);
-    const std::int64_t* src = acc_.data() + offset_[t];
+    const double* src = acc_.data() + offset_[t];
     T* dst = ps_[t]->grad.data();
-    for (std::size_t i = 0, n = ps_[t]->size(); i < n; ++i) dst[i] = T(double(src[i]) * unit * inv_nb);
+    for (std::size_t i = 0, n = ps_[t]->size(); i < n; ++i) dst[i] = T(src[i] * unit * inv_nb);
   }
-  out.loss = std::ldexp(double(acc_[total_]), -exp_.back()) * inv_nb;
+  out.loss = std::ldexp(acc_[total_], -exp_.back()) * inv_nb;
   out.correct = static_cast<std::size_t>(acc_[total_ + 1]);
   out.stop = acc_[total_ + 2] != 0;
   return out;

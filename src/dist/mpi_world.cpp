@@ -55,8 +55,8 @@ class MpiWorld final : public Communicator {
     check(MPI_Allreduce(MPI_IN_PLACE, v.data(), count(v.size()), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
           "MPI_Allreduce(MAX)");
   }
-  void sum(std::span<std::int64_t> v) override {
-    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), count(v.size()), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD),
+  void sum(std::span<double> v) override {
+    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), count(v.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
           "MPI_Allreduce(SUM)");
   }
   void sum_float(std::span<float> v) override {

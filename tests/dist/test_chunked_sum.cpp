@@ -23,7 +23,7 @@ struct Hub {
   int size;
   std::barrier<> sync;
   std::vector<std::vector<double>> d;
-  std::vector<std::vector<std::int64_t>> i;
+  std::vector<std::vector<double>> i;
   std::vector<std::string> s;
 };
 
@@ -33,7 +33,8 @@ class ThreadGroup final : public Communicator {
   int rank() const noexcept override { return rank_; }
   int size() const noexcept override { return hub_.size; }
   void max(std::span<double> v) override { combine(hub_.d, v, [](double a, double b) { return std::max(a, b); }); }
-  void sum(std::span<std::int64_t> v) override { combine(hub_.i, v, [](std::int64_t a, std::int64_t b) { return a + b; }); }
+  // Adds in reverse rank order: the sum must not depend on the order.
+  void sum(std::span<double> v) override { combine(hub_.i, v, [](double a, double b) { return b + a; }); }
   void sum_float(std::span<float>) override { FAIL() << "not used"; }
   void broadcast(std::string& s) override {
     if (rank_ == 0) hub_.s[0] = s;

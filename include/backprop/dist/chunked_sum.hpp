@@ -1,9 +1,10 @@
 // The deterministic sum behind data-parallel training (docs/distributed.md): a global batch is cut
 // into chunks of a fixed number of samples, a cut that does not depend on the number of processes
 // P. Each process computes the gradient of the chunks it owns (forward and backward through the
-// normal Network path) and hands them here; reduce() adds every chunk's gradient into 64-bit
-// integers on one fixed-point grid per tensor that every process derives from the same maximum.
-// Integer addition is exact, so MPI_Allreduce may add in any order, and the mean gradient every
+// normal Network path) and hands them here; reduce() rounds every chunk's gradient to integers on
+// one fixed-point grid per tensor that every process derives from the same maximum, small enough
+// that all sums stay integers below 2^53 (held exactly in doubles). Such sums are exact, so
+// MPI_Allreduce may add in any order, and the mean gradient every
 // process gets back has the same bits for any P: P only decides who computes which chunk.
 #pragma once
 
@@ -64,7 +65,7 @@ class ChunkedSum {
   ParamSpan<T> ps_;
   Communicator& comm_;
   std::size_t chunk_, slots_, total_ = 0;
-  int bits_;                            // each chunk's quantized |value| stays below 2^bits_
+  int bits_;                            // each chunk's quantized |value| is at most 2^bits_
   std::vector<std::size_t> offset_;     // where each tensor starts in a chunk's copy
   std::vector<T> held_;                 // slots_ copies of every gradient, one after another
   std::vector<std::size_t> n_;          // samples of each held chunk
@@ -72,7 +73,7 @@ class ChunkedSum {
   std::size_t correct_ = 0;
   std::vector<double> max_;             // per tensor, then the loss: max |value * samples|
   std::vector<int> exp_;                // per tensor, then the loss: the grid is 2^-exp
-  std::vector<std::int64_t> acc_;       // the fixed-point sums, then loss, correct and stop
+  std::vector<double> acc_;             // the fixed-point sums (integers), then loss, correct, stop
 };
 
 }  // namespace bp::dist

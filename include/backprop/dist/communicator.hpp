@@ -20,9 +20,10 @@ class Communicator {
   virtual int size() const noexcept = 0;
   /// Element-wise maximum over every process, in place. Exact, so the same in any order.
   virtual void max(std::span<double> v) = 0;
-  /// Element-wise sum over every process, in place. Integer addition is associative, so the
+  /// Element-wise sum over every process, in place, of doubles that hold integers and whose
+  /// partial sums all stay within 2^53 (the caller's bound): every addition is then exact, so the
   /// result has the same bits whatever order the library adds in.
-  virtual void sum(std::span<std::int64_t> v) = 0;
+  virtual void sum(std::span<double> v) = 0;
   /// Element-wise float sum (MPI_Allreduce SUM): NOT the same bits for every order or process
   /// count. Used only by the benchmark that prices the exact sum against it.
   virtual void sum_float(std::span<float> v) = 0;
