@@ -39,6 +39,7 @@ ChunkedSum<T>::ChunkedSum(ParamSpan<T> ps, Communicator& comm, std::size_t chunk
   held_.resize(slots_ * total_);
   n_.resize(slots_);
   loss_.resize(slots_);
+  chunk_max_.resize(slots_ * ps_.size());
   max_.resize(ps_.size() + 1);
   exp_.resize(ps_.size() + 1);
   acc_.resize(total_ + 3);
@@ -47,17 +48,6 @@ ChunkedSum<T>::ChunkedSum(ParamSpan<T> ps, Communicator& comm, std::size_t chunk
 template <class T>
 ChunkRange ChunkedSum<T>::mine(std::size_t nb) const noexcept {
   return chunks_of(chunk_count(nb, chunk_), comm_.rank(), comm_.size());
-}
-
-template <class T>
-void ChunkedSum<T>::add(std::size_t k, std::size_t n, double loss, std::size_t correct) {
-  if (k == 0) correct_ = 0;
-  T* dst = held_.data() + k * total_;
-  for (std::size_t t = 0; t < ps_.size(); ++t)
-    std::copy_n(ps_[t]->grad.data(), ps_[t]->size(), dst + offset_[t]);
-  n_[k] = n;
-  loss_[k] = loss * double(n);
-  correct_ += correct;
 }
 
 namespace {
@@ -92,14 +82,28 @@ int grid_exponent(double m, int bits) {
 }  // namespace
 
 template <class T>
+void ChunkedSum<T>::add(std::size_t k, std::size_t n, double loss, std::size_t correct) {
+  if (k == 0) correct_ = 0;
+  T* dst = held_.data() + k * total_;
+  double* top = chunk_max_.data() + k * ps_.size();
+  for (std::size_t t = 0; t < ps_.size(); ++t) {
+    const T* g = ps_[t]->grad.data();
+    std::copy_n(g, ps_[t]->size(), dst + offset_[t]);
+    top[t] = max_abs(g, ps_[t]->size()) * double(n);  // while the gradient is still in cache
+  }
+  n_[k] = n;
+  loss_[k] = loss * double(n);
+  correct_ += correct;
+}
+
+
+template <class T>
 void ChunkedSum<T>::find_scales(std::size_t held, BatchTotals& out) {
   std::fill(max_.begin(), max_.end(), 0.0);
+  // A NaN becomes +inf at once: max() would drop it, and MPI's MAX of a NaN is not defined.
+  auto at_most = [](double& m, double v) { m = std::isfinite(v) ? std::max(m, v) : INFINITY; };
   for (std::size_t s = 0; s < held; ++s) {
-    const T* g = held_.data() + s * total_;
-    // A NaN becomes +inf at once: max() would drop it, and MPI's MAX of a NaN is not defined.
-    auto at_most = [](double& m, double v) { m = std::isfinite(v) ? std::max(m, v) : INFINITY; };
-    for (std::size_t t = 0; t < ps_.size(); ++t)
-      at_most(max_[t], max_abs(g + offset_[t], ps_[t]->size()) * double(n_[s]));
+    for (std::size_t t = 0; t < ps_.size(); ++t) at_most(max_[t], chunk_max_[s * ps_.size() + t]);
     at_most(max_.back(), std::fabs(loss_[s]));
   }
   comm_.max(max_);

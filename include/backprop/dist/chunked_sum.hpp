@@ -71,6 +71,7 @@ class ChunkedSum {
   std::vector<std::size_t> n_;          // samples of each held chunk
   std::vector<double> loss_;            // loss * samples of each held chunk
   std::size_t correct_ = 0;
+  std::vector<double> chunk_max_;       // per held chunk and tensor: max |value * samples|
   std::vector<double> max_;             // per tensor, then the loss: max |value * samples|
   std::vector<int> exp_;                // per tensor, then the loss: the grid is 2^-exp
   std::vector<double> acc_;             // the fixed-point sums (integers), then loss, correct, stop
