@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake g++ pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev
+      libopenmpi-dev openmpi-bin   # data-parallel training over MPI (docs/distributed.md)
       dataset-fashion-mnist python3 python3-numpy
       python3-dev pybind11-dev python3-setuptools python3-wheel python3-pip  # the Python module
       python3-pytest python3-sklearn                                        # ... and its tests

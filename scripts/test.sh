@@ -12,7 +12,7 @@ jobs=$(nproc)
 run_suite() {  # run_suite BUILD_DIR [cmake args...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DBACKPROP_WARNINGS_AS_ERRORS=ON -DBACKPROP_BUILD_BENCH=ON \
-        -DBACKPROP_REQUIRE_PICTURE_TOOLS=ON "$@" >/dev/null
+        -DBACKPROP_REQUIRE_PICTURE_TOOLS=ON -DBACKPROP_REQUIRE_MPI=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }

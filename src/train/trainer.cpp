@@ -6,9 +6,12 @@
 #include <type_traits>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include "backprop/core/error.hpp"
+#include "backprop/dist/chunked_sum.hpp"
+#include "backprop/nn/batchnorm.hpp"
 #include "backprop/optim/clip.hpp"
 #include "nn/fused/fused_sgd.hpp"
 
@@ -117,6 +120,31 @@ void check_fits(const Network<T>& net, const Dataset& d, const char* what) {
                      std::to_string(net.out()) + " (the network's output)");
 }
 
+// What a process group (TrainOptions::group) cannot do deterministically, or at all.
+template <class T>
+void check_group(const Network<T>& net, const Optimizer<T>& opt, const TrainOptions& opts, std::size_t B) {
+  const auto P = static_cast<std::size_t>(opts.group->size());
+  if (B < P)
+    throw UsageError("--batch-size " + std::to_string(B) + " with " + std::to_string(P) +
+                     " MPI processes: every process computes a share of each batch; expected a batch of at least " +
+                     std::to_string(P) + " samples, or fewer processes");
+  if (opts.chunk == 0) throw UsageError("--mpi-chunk 0; expected at least 1 sample per chunk");
+  const std::size_t chunks = dist::chunk_count(B, opts.chunk);
+  if (chunks < P)
+    throw UsageError("--mpi-chunk " + std::to_string(opts.chunk) + " cuts a batch of " + std::to_string(B) +
+                     " into " + std::to_string(chunks) + " chunks, fewer than the " + std::to_string(P) +
+                     " MPI processes (each computes whole chunks); expected --mpi-chunk " +
+                     std::to_string(B / P) + " or less");
+  if (opt.needs_closure())
+    throw UsageError("optimizer " + std::string(opt.name()) +
+                     " under MPI: its line search is not supported across processes; expected another optimizer");
+  for (std::size_t l = 0; l < net.depth(); ++l)
+    if (net.layer(l).template as<BatchNorm<T>>())
+      throw UsageError("layer " + std::to_string(l + 1) + " (" + net.layer(l).name() +
+                       ") under MPI: batch normalisation's batch statistics would depend on how the batch is "
+                       "split across processes; expected a network without batchnorm");
+}
+
 template <class T>
 TrainState<T> initial_state(const TrainOptions& opts, const TrainState<T>* resume, ParamSpan<T> ps,
                             std::size_t steps) {
@@ -146,6 +174,7 @@ class Run {
         // instead of in a pass of its own.
         fusable_(opts.clip_value == 0 && opts.clip_norm == 0 && !opt.needs_closure()) {
     if (classify_) live_.emplace_back("accuracy", 0.0);
+    if (opts.group) sum_ = std::make_unique<dist::ChunkedSum<T>>(ps_, *opts.group, opts.chunk, B_);
   }
 
   TrainResult run() {
@@ -191,12 +220,16 @@ class Run {
     for (std::size_t step = st_.batch; step < steps_; ++step) {
       const std::size_t start = step * B_, nb = std::min(B_, N_ - start);
       const std::size_t global_step = (epoch - 1) * steps_ + step + 1;
-      scaler_.gather(data_, idx.subspan(start, nb), x_, y_);  // gather + apply, one pass for bytes
-      // Dropout masks depend only on (seed, step), so a resumed run draws the same ones.
-      if (uses_dropout_) net_.seed_dropout(mix64(opts_.seed ^ mix64(global_step)));
-      take_step(epoch, step);
+      if (sum_) {
+        take_group_step(epoch, step, idx.subspan(start, nb), global_step);
+      } else {
+        scaler_.gather(data_, idx.subspan(start, nb), x_, y_);  // gather + apply, one pass for bytes
+        // Dropout masks depend only on (seed, step), so a resumed run draws the same ones.
+        if (uses_dropout_) net_.seed_dropout(mix64(opts_.seed ^ mix64(global_step)));
+        take_step(epoch, step);
+      }
       count_step(step, nb);
-      const bool interrupted = opts_.stop && opts_.stop->load(std::memory_order_relaxed);
+      const bool interrupted = sum_ ? group_stop_ : opts_.stop && opts_.stop->load(std::memory_order_relaxed);
       if (interrupted || (opts_.checkpoint_in_steps && opts_.checkpoint_every > 0 &&
                           global_step % opts_.checkpoint_every == 0)) {
         const auto now = std::chrono::steady_clock::now();
@@ -217,13 +250,22 @@ class Run {
     return true;
   }
 
-  T closure() {
+  // The gradient of the mean loss of the batch in x_, y_.
+  void forward_backward() {
     net_.zero_grad();
     net_.forward(x_);
     batch_loss_ = net_.loss_value(y_);
     net_.backward(x_, y_);
+  }
+
+  void clip() {
     if (opts_.clip_value > 0) clip_grad_value<T>(ps_, opts_.clip_value);
     if (opts_.clip_norm > 0) clip_grad_norm<T>(ps_, opts_.clip_norm);
+  }
+
+  T closure() {
+    forward_backward();
+    clip();
     return batch_loss_;
   }
 
@@ -269,11 +311,35 @@ class Run {
     opt_.step_with_loss(ps_, batch_loss_);
   }
 
+  // One step of a process group (TrainOptions::group) on the batch `rows`: this process's chunks,
+  // their exact sum over every process, then on every process the same clipping and update.
+  void take_group_step(std::size_t epoch, std::size_t step, std::span<const std::size_t> rows,
+                       std::size_t global_step) {
+    const std::size_t c = sum_->chunk();
+    const dist::ChunkRange mine = sum_->mine(rows.size());
+    for (std::size_t k = mine.first; k < mine.last; ++k) {
+      const std::size_t start = k * c, n = std::min(c, rows.size() - start);
+      scaler_.gather(data_, rows.subspan(start, n), x_, y_);
+      // Dropout masks depend on (seed, step, the chunk's first sample in the batch): not on P.
+      if (uses_dropout_) net_.seed_dropout(mix64(mix64(opts_.seed ^ mix64(global_step)) ^ mix64(start)));
+      forward_backward();
+      sum_->add(k - mine.first, n, double(batch_loss_), classify_ ? correct_in_batch(net_.output(), y_) : 0);
+    }
+    const dist::BatchTotals t = sum_->reduce(rows.size(), opts_.stop && opts_.stop->load(std::memory_order_relaxed));
+    if (t.not_finite == "loss") throw diverged("the loss became non-finite", epoch, step);
+    if (!t.not_finite.empty()) throw diverged("the gradient of " + t.not_finite + " is not finite", epoch, step);
+    batch_loss_ = T(t.loss);
+    group_correct_ = t.correct;
+    group_stop_ = t.stop;
+    clip();
+    opt_.step_with_loss(ps_, batch_loss_);
+  }
+
   // The running loss and accuracy of the epoch, and the progress line.
   void count_step(std::size_t step, std::size_t nb) {
     st_.loss_sum += double(batch_loss_) * double(nb);
     st_.seen += nb;
-    if (classify_) st_.correct += correct_in_batch(net_.output(), y_);
+    if (classify_) st_.correct += sum_ ? group_correct_ : correct_in_batch(net_.output(), y_);
     st_.batch = step + 1;
     if (!cb_.progress) return;
     live_[0].second = st_.loss_sum / double(st_.seen);
@@ -342,6 +408,9 @@ class Run {
   std::vector<std::pair<std::string, double>> live_{{"loss", 0.0}};
   std::chrono::steady_clock::time_point t0_;
   const Closure<T> closure_fn_ = [this] { return closure(); };
+  std::unique_ptr<dist::ChunkedSum<T>> sum_;  // with a process group only
+  std::size_t group_correct_ = 0;
+  bool group_stop_ = false;
 };
 
 }  // namespace
@@ -383,6 +452,7 @@ TrainResult train(Network<T>& net, Optimizer<T>& opt, const Dataset& data, const
   if ((opt.needs_closure() || opt.needs_loss()) && B != N)
     throw UsageError("optimizer " + std::string(opt.name()) +
                      " is a full-batch method; use --batch-size full (got " + std::to_string(B) + ")");
+  if (opts.group) check_group(net, opt, opts, B);
   TrainState<T> st = initial_state<T>(opts, resume, net.params(), (N + B - 1) / B);
   return Run<T>(net, opt, data, val, scaler, opts, cb, B, st).run();
 }

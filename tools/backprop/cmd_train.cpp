@@ -15,6 +15,7 @@
 #include "backprop/report/run_report.hpp"
 #include "backprop/io/checkpoint.hpp"
 #include "backprop/data/dataset.hpp"
+#include "backprop/dist/chunked_sum.hpp"
 #include "backprop/optim/options.hpp"
 #include "backprop/optim/schedule.hpp"
 #include "backprop/train/trainer.hpp"
@@ -23,6 +24,7 @@
 #include "data_args.hpp"
 #include "network_from_data.hpp"
 #include "train_config.hpp"
+#include "train_group.hpp"
 
 namespace bp::cli {
 
@@ -143,6 +145,7 @@ template <class T>
 int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_path,
                  const std::string& resume_bytes) {
   const Checker chk{flags};
+  const auto group = join_train_group(flags);  // under mpirun: docs/distributed.md
   std::optional<Checkpoint<T>> ck;
   if (!resume_path.empty()) {
     ck = checkpoint_from_bytes<T>(resume_bytes, resume_path);
@@ -156,6 +159,14 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   probe_outputs(cfg, train_schema());
   // Seed: drawn when not given, and recorded in the resolved config and the model.
   if (cfg["seed"].is_null()) cfg["seed"] = std::random_device{}() & 0xffffffffu;
+  if (group) {  // one seed, config and build on every process; only rank 0 writes and reports
+    share_key(*group, cfg, "seed");
+    agree(*group, agreed_config(cfg));
+    if (group->rank() != 0) {
+      for (const char* k : {"metrics_log", "report", "checkpoint"}) cfg[k] = "";
+      cfg["verbose"] = 0;
+    }
+  }
   const auto seed = cfg["seed"].get<std::uint64_t>();
   set_threads(cfg["threads"]);
   const int verbose = get<int>(cfg, "verbose");
@@ -240,6 +251,12 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   to.patience = get<std::size_t>(cfg, "patience");
   to.min_delta = get<double>(cfg, "min_delta");
   to.validate(vsplit > 0);
+  if (group) {
+    const std::size_t n = train_set.size(), b = to.batch_size == 0 || to.batch_size > n ? n : to.batch_size;
+    if (cfg["mpi_chunk"] == "auto") cfg["mpi_chunk"] = dist::default_chunk(b);
+    to.group = group.get();
+    to.chunk = get<std::size_t>(cfg, "mpi_chunk");
+  }
 
   TrainCallbacks<T> cb;
   const std::string schedule = get<std::string>(cfg, "schedule");
@@ -306,6 +323,10 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   info.config_json = cfg.dump();
   info.columns = train_set.columns();  // predict and evaluate match columns by these names
   const DataFingerprint train_fp = fingerprint(train_set), val_fp = fingerprint(val_set);
+  if (group) {
+    agree(*group, {{"training data", train_fp.describe()}, {"validation data", val_fp.describe()}});
+    quiet_unless_rank0(*group);
+  }
   if (ck) {  // continue the checkpoint's run: its data, weights, optimizer and schedule state
     check_same_data(ck->train_data, train_fp, "training data", resume_path);
     check_same_data(ck->validation_data, val_fp, "validation data", resume_path);
@@ -342,7 +363,7 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
       save_checkpoint(ck_path, net, info, st, opt_state, extra, train_fp, val_fp);
     };
   }
-  remove_stale_temporaries(out_path);
+  if (!group || group->rank() == 0) remove_stale_temporaries(out_path);
 
   if (verbose != 0)
     std::fprintf(log, "backprop train: task %s (%s)\n", get<std::string>(cfg, "task").c_str(), task_why.c_str());
@@ -366,9 +387,11 @@ int run_train_as(Json cfg, const ConfigFlags& flags, const std::string& resume_p
   std::signal(SIGTERM, SIG_DFL);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  // Under mpirun a signal may reach only some processes; all stop at the same step (trainer.hpp).
+  const int sig = g_signal.load() != 0 ? g_signal.load() : SIGTERM;
+  if (group && group->rank() != 0) return r.interrupted ? 128 + sig : 0;  // rank 0 writes
   save_model(out_path, net, info);
   if (r.interrupted) {
-    const int sig = g_signal.load();
     std::fprintf(stderr, "backprop: interrupted by %s at epoch %zu, batch %zu; the model as of that step is saved to %s%s\n",
                  sig == SIGTERM ? "SIGTERM" : "SIGINT", r.stopped_epoch, r.stopped_batch, out_path.c_str(),
                  ck_path.empty() ? "" : (" and the checkpoint to " + ck_path + " (continue with --resume " + ck_path + ")").c_str());

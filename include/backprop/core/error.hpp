@@ -14,6 +14,7 @@ enum class ExitCode : int {
   kUsage = 64,        ///< bad flag, bad value, inconsistent network description
   kData = 65,         ///< malformed input data or model file
   kNoInput = 66,      ///< input file missing or unreadable
+  kGroup = 69,        ///< another process of an MPI run failed or disagrees (docs/distributed.md)
   kSoftware = 70,     ///< internal error (a bug)
   kCantCreate = 73,   ///< output file cannot be created
   kIo = 74,           ///< write failed (disk full, I/O error)
@@ -58,6 +59,10 @@ struct CantCreateError : Error {
 /// Writing an output failed.
 struct IoError : Error {
   explicit IoError(const std::string& w) : Error(ExitCode::kIo, w) {}
+};
+/// A process group (MPI) cannot go on: a peer is gone, or the processes disagree.
+struct GroupError : Error {
+  explicit GroupError(const std::string& w) : Error(ExitCode::kGroup, w) {}
 };
 /// Training produced a non-finite value.
 struct DivergenceError : Error {

@@ -20,6 +20,10 @@
 
 namespace bp {
 
+namespace dist {
+class Communicator;
+}
+
 inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
 /// What one epoch did. Values that do not apply (accuracy in regression, validation without a
@@ -54,6 +58,12 @@ struct TrainOptions {
   /// end) or optimizer steps (checkpoint_in_steps), and once more when `stop` ends the run. 0 = never.
   std::size_t checkpoint_every = 0;
   bool checkpoint_in_steps = false;
+  /// Data parallelism (docs/distributed.md): when set, this process is one of group->size()
+  /// processes that train together, each computing its share of every batch in chunks of
+  /// `chunk` samples; the gradient is their exact sum (dist/chunked_sum.hpp), so the weights have
+  /// the same bits for any number of processes. Not owned; `stop` is then obeyed by all at once.
+  dist::Communicator* group = nullptr;
+  std::size_t chunk = 0;  ///< samples per chunk (> 0 with a group); dist::default_chunk() suits most
   void validate(bool has_validation) const;  ///< throws UsageError naming the option
 };
 

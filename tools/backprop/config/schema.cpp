@@ -176,6 +176,9 @@ Schema make_train_schema() {
       choice("precision", "float", {"float", "double"}, "Scalar type of training and of the saved weights: float or double"),
       integer("seed", nullptr, 0, kNoMax, "Random seed (drawn and printed when not given; saved with the model)"),
       integer("threads", nullptr, 1, kMaxThreads, "Threads for the matrix products (default: all cores)"),
+      integer("mpi_chunk", "auto", 1, kNoMax, {"auto"},
+              "Under mpirun: samples per gradient chunk, the unit of work of a process; the same for any number of "
+              "processes (auto = batch/12, at least 32; docs/distributed.md)"),
       integer("epochs", "auto", 1, kNoMax, {"auto"},
               "Passes over the training data (at most, with early stopping); auto = 200, or more for at least 1000 steps"),
       special("batch_size", Type::kBatch, "200", "Samples per update: 1 = online, N, or full"),
