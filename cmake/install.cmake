@@ -29,11 +29,15 @@ install(FILES ${PROJECT_BINARY_DIR}/backpropConfig.cmake
 # `cmake --install --prefix DIR` works wherever DIR is. A static library needs its dependencies
 # on the consumer's link line, so they are public requirements then.
 string(REGEX REPLACE "[^/]+" ".." BACKPROP_PC_UP "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+set(bp_pc_deps "openblas zlib")
+if(BACKPROP_MPI)
+  string(APPEND bp_pc_deps " ompi-cxx")  # Open MPI's own .pc file (libopenmpi-dev)
+endif()
 if(BUILD_SHARED_LIBS)
   set(BACKPROP_PC_REQUIRES "")
-  set(BACKPROP_PC_REQUIRES_PRIVATE "openblas zlib")
+  set(BACKPROP_PC_REQUIRES_PRIVATE "${bp_pc_deps}")
 else()
-  set(BACKPROP_PC_REQUIRES "openblas zlib")
+  set(BACKPROP_PC_REQUIRES "${bp_pc_deps}")
   set(BACKPROP_PC_REQUIRES_PRIVATE "")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/backprop.pc.in ${PROJECT_BINARY_DIR}/backprop.pc @ONLY)

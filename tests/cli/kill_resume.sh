@@ -22,7 +22,7 @@ args=(train --train "$fx/blobs.csv" --config "$fx/blobs-config.json" --epochs 25
       --plateau-patience 2 --early-stopping val_loss --patience 1000 --verbose 0
       --output model.bpm --checkpoint ck.bpc --checkpoint-every 5steps)
 if [[ $network == cnn ]]; then
-  args=(train --train "$fx/bars.csv" --config "$fx/bars-cnn.json" --epochs 20 --validation-split 0.2
+  args=(train --train "$fx/bars.csv" --config "$fx/bars-cnn.json" --epochs 80 --validation-split 0.2
         --schedule cosine --verbose 0 --output model.bpm --checkpoint ck.bpc --checkpoint-every 3steps)
 fi
 start=$(date +%s%N)

@@ -36,7 +36,7 @@ identical() {
 }
 
 kill_test() {
-  local run=(--epochs 400 --checkpoint ck.bpc --checkpoint-every 10steps)
+  local run=(--epochs 400 --early-stopping none --checkpoint ck.bpc --checkpoint-every 10steps)
   mkdir -p ref cut
   (cd ref && mpi 2 "$bp" "${args[@]}" "${run[@]}" >/dev/null 2>err) || { cat ref/err; fail "the uninterrupted run failed"; }
   cd cut
