@@ -6,6 +6,8 @@
 # deb:     `cpack -G DEB`, the package unpacked with `dpkg-deb -x`, its backprop run.
 set -euo pipefail
 mode=$1 src=$2 build=$3 work=$4
+# The sanitizer build's library needs the same -fsanitize flags on the consumer's compile and link.
+flags=${BP_CONSUMER_FLAGS:-}
 # The version, from its one place (project(VERSION) in CMakeLists.txt).
 version=$(sed -n 's/^project(backprop VERSION \([0-9.]*\) .*/\1/p' "$src/CMakeLists.txt")
 test -n "$version"
@@ -15,7 +17,7 @@ install)
   cmake --install "$build" --prefix "$work/prefix" >/dev/null
   echo "== find_package"
   cmake -S "$src/examples/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" \
-        -DCMAKE_BUILD_TYPE=Release >/dev/null
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
   cmake --build "$work/consumer" >/dev/null
   "$work/consumer/consumer"
   echo "== pkg-config"
@@ -23,7 +25,8 @@ install)
   export PKG_CONFIG_PATH="$libdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   pkg-config --exists --print-errors 'backprop >= 0.2'
   # shellcheck disable=SC2046  (the rpath: a shared libbackprop in a prefix the loader does not search)
-  g++ -std=c++20 -O2 "$src/examples/consumer/main.cpp" -o "$work/consumer-pc" \
+  # shellcheck disable=SC2086  ($flags: zero or more words)
+  g++ -std=c++20 -O2 $flags "$src/examples/consumer/main.cpp" -o "$work/consumer-pc" \
       $(pkg-config --cflags --libs backprop) -Wl,-rpath,"$(pkg-config --variable=libdir backprop)"
   "$work/consumer-pc"
   "$work/prefix/bin/backprop" --version | grep -E "^backprop $version \(git [^ ]+\)$"
